@@ -10,7 +10,8 @@
  *   fault is: an instruction index and/or a file:line:column.
  * - Options structs start with `size_t sz`. Declare them with BPFVM_OPTS()
  *   so that unset fields are zero and sz is right; a NULL opts pointer means
- *   all defaults. Bytes past the fields this library knows must be zero.
+ *   all defaults. Bytes past the struct this library knows must be zero;
+ *   new fields are only ever appended.
  * - The library never prints, never exits and never aborts on bad input.
  * - Objects are opaque; a loaded program is immutable and may be run from
  *   several threads at once.
@@ -91,7 +92,6 @@ struct bpfvm_asm_opts {
 	enum bpfvm_syntax syntax; /* default AUTO */
 	const char *filename;     /* used in error locations; default "<input>" */
 };
-#define bpfvm_asm_opts__last_field filename
 
 /*
  * Assemble text (len bytes, need not be NUL-terminated) into instruction
@@ -108,13 +108,14 @@ struct bpfvm_disasm_opts {
 	size_t sz;
 	enum bpfvm_syntax syntax; /* default LLVM */
 };
-#define bpfvm_disasm_opts__last_field syntax
 
 /*
  * Disassemble the instruction at slot pc of insns[0..n) into buf (always
  * NUL-terminated when size > 0). Returns the number of slots it used (1,
- * or 2 for ld_imm64), or a negative errno for an instruction that does not
- * decode (buf then holds a readable description of the bad slot).
+ * or 2 for ld_imm64), or a negative errno: -ENOSPC when buf is too small
+ * (the text is truncated), -EINVAL for a slot that does not decode (buf
+ * then holds it as `.insn CODE, DST, SRC, OFF, IMM ; why`, which the
+ * assembler accepts, so any bytes round-trip).
  */
 BPFVM_API int bpfvm_disasm_insn(const struct bpfvm_insn *insns, size_t n,
 				size_t pc, const struct bpfvm_disasm_opts *opts,
@@ -142,7 +143,6 @@ struct bpfvm_call; /* the context of one helper call, valid during the call */
 struct bpfvm_vm_opts {
 	size_t sz;
 };
-#define bpfvm_vm_opts__last_field sz
 
 /* Create a vm with no helpers registered. NULL + errno on failure. */
 BPFVM_API struct bpfvm_vm *bpfvm_vm__new(const struct bpfvm_vm_opts *opts);
@@ -162,7 +162,8 @@ typedef uint64_t (*bpfvm_helper_fn)(uint64_t r1, uint64_t r2, uint64_t r3,
 /*
  * Register (or replace) helper id. name (copied) is used in traces and
  * messages. Returns 0, or -EINVAL for a NULL fn or empty name, -ENOMEM.
- * Register helpers before loading programs that call them.
+ * Register helpers before loading programs that call them, and never while
+ * a program of this vm runs on another thread: the table is not locked.
  */
 BPFVM_API int bpfvm_vm__add_helper(struct bpfvm_vm *vm, uint32_t id,
 				   const char *name, bpfvm_helper_fn fn);
@@ -172,6 +173,9 @@ BPFVM_API const char *bpfvm_vm__helper_name(const struct bpfvm_vm *vm,
 
 /* The user pointer given in bpfvm_run_opts.user. */
 BPFVM_API void *bpfvm_call__user(const struct bpfvm_call *call);
+/* The value register regno (0..10) held when the program made the call;
+ * 0 for another regno. */
+BPFVM_API uint64_t bpfvm_call__reg(const struct bpfvm_call *call, unsigned regno);
 /* 0 if [addr, addr+size) lies in memory the program may access (for
  * writing when write is true), else -EFAULT. */
 BPFVM_API int bpfvm_call__check_mem(const struct bpfvm_call *call,
@@ -185,7 +189,6 @@ struct bpfvm_load_opts {
 	size_t sz;
 	const char *name; /* program name for messages; copied */
 };
-#define bpfvm_load_opts__last_field name
 
 /*
  * Decode and check n instruction slots and bind them to vm. Every slot is
@@ -228,7 +231,6 @@ struct bpfvm_run_opts {
 	void *user;            /* handed to helpers via bpfvm_call__user() */
 	uint64_t *insn_count;  /* if set, receives instructions executed */
 };
-#define bpfvm_run_opts__last_field insn_count
 
 /*
  * Run prog with r1 = mem, r2 = mem_len (r1 = 0 when mem is NULL), r10 = top

@@ -41,6 +41,24 @@ char *tool_read_file(const char *path, size_t *len);
 int tool_parse_hex(const char *text, size_t len, uint8_t **out, size_t *out_len,
 		   char *errbuf, size_t errsize);
 
+/* How a program is given on the command line. */
+enum tool_format {
+	TOOL_FORMAT_AUTO, /* guess: binary -> raw, hex digits only -> hex, else asm */
+	TOOL_FORMAT_ASM,
+	TOOL_FORMAT_RAW,
+	TOOL_FORMAT_HEX,
+};
+
+enum tool_format tool_guess_format(const char *data, size_t len);
+int tool_parse_format(const char *s, enum tool_format *out);
+int tool_parse_syntax(const char *s, enum bpfvm_syntax *out);
+
+/* Turn program input (assembly text, raw bytes or hex) into instruction
+ * slots; *insns is malloc()ed. Prints the error and returns -1 on failure. */
+int tool_load_insns(const char *cmd, const char *name, const char *data, size_t len,
+		    enum tool_format format, enum bpfvm_syntax syntax,
+		    struct bpfvm_insn **insns, size_t *n);
+
 /* Print an error record as "bpfvm CMD: where: msg" on stderr. */
 void tool_print_error(const char *cmd, const struct bpfvm_error *err);
 

@@ -35,14 +35,15 @@ int err_set(struct bpfvm_error *err, int code, const char *fmt, ...)
 
 /*
  * Options struct checks, libbpf-style: opts may be NULL (defaults); its sz
- * must cover at least the sz field; bytes this library does not know (past
- * known_size) must be zero. Returns true when usable.
+ * must cover at least the sz field; bytes past the struct as this library
+ * knows it (known_size) must be zero, so that a caller built against a
+ * newer header cannot set a field this library would silently ignore.
+ * The check starts at sizeof() rather than at the end of the last field:
+ * BPFVM_OPTS() initializes members, and C leaves tail padding
+ * indeterminate. New fields are therefore appended past the old sizeof().
+ * Returns true when usable.
  */
 int opts_valid(const void *opts, size_t known_size);
-
-/* Size of an opts struct up to and including its last known field. */
-#define OPTS_KNOWN_SIZE(type) \
-	(offsetof(struct type, type##__last_field) + sizeof(((struct type *)0)->type##__last_field))
 
 /* Read field of opts, or fallback when opts is NULL or too short to hold it. */
 #define OPTS_GET(opts, field, fallback)                                              \
@@ -50,6 +51,6 @@ int opts_valid(const void *opts, size_t known_size);
 		 ? (opts)->field                                                     \
 		 : (fallback))
 
-#define OPTS_CHECK(type, opts) opts_valid((opts), OPTS_KNOWN_SIZE(type))
+#define OPTS_CHECK(type, opts) opts_valid((opts), sizeof(struct type))
 
 #endif /* BPFVM_ERROR_H */

@@ -38,8 +38,8 @@ static int no_row(const struct bpfvm_insn *raw, size_t pc, struct bpfvm_error *e
 	char allowed[96] = "";
 	size_t len = 0;
 	for (size_t i = 0; i < count && len < sizeof(allowed); i++)
-		len += (size_t)snprintf(allowed + len, sizeof(allowed) - len, "%s%s%d (%s)",
-					i ? ", " : "", i + 1 == count && i ? "or " : "",
+		len += (size_t)snprintf(allowed + len, sizeof(allowed) - len, "%s%d (%s)",
+					i == 0 ? "" : i + 1 < count ? ", " : count > 2 ? ", or " : " or ",
 					rows[i].dval, isa_mnemonic(&rows[i], name, sizeof(name)));
 	return err_insn(err, -EINVAL, (long)pc,
 			"opcode 0x%02x: field '%s' is %d; it must be %s", raw->code,
@@ -129,7 +129,7 @@ int isa_decode(const struct bpfvm_insn *raw, size_t n, struct isa_insn *out,
 					isa_mnemonic(d, name, sizeof(name)));
 		const struct bpfvm_insn *hi = &raw[pc + 1];
 		const char *bad = hi->code ? "opcode" : hi->dst ? "dst" : hi->src ? "src"
-				: hi->off ? "off" : NULL;
+				: hi->off ? "off" : !(d->fields & ISA_F_HI) && hi->imm ? "imm" : NULL;
 		if (bad)
 			return err_insn(err, -EINVAL, (long)pc + 1,
 					"second slot of the ld_imm64 at %zu: field '%s' must be 0",

@@ -21,6 +21,7 @@
 #define BRI ISA_F_BRI
 #define WIDE ISA_F_WIDE
 #define CALL ISA_F_CALL
+#define HI ISA_F_HI
 
 const struct isa_desc isa_table[ISA__COUNT] = {
 #define ISA(ID, CODE, DISC, DVAL, SHAPE, OP, WIDTH, SIZE, FIELDS, GROUP, UBPF, LLVM) \
@@ -41,6 +42,7 @@ const struct isa_desc isa_table[ISA__COUNT] = {
 #undef BRI
 #undef WIDE
 #undef CALL
+#undef HI
 
 static const char *const group_names[ISA_GROUP__COUNT] = {
 	[ISA_GROUP_BASE32] = "base32",     [ISA_GROUP_BASE64] = "base64",

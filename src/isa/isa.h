@@ -119,6 +119,7 @@ enum isa_field {
 	ISA_F_BRI = 1u << 8,   /* imm is a jump offset */
 	ISA_F_WIDE = 1u << 9,  /* two slots (ld_imm64) */
 	ISA_F_CALL = 1u << 10, /* a call */
+	ISA_F_HI = 1u << 11,   /* ld_imm64: the second slot's imm is an operand */
 };
 
 struct isa_desc {

@@ -1,0 +1,46 @@
+# bpfvm: the commands a user runs. Each target does its own set-up
+# (scripts/install-deps installs what is missing), so on a fresh Debian
+# machine `make demo` and `make check` work as they are.
+#
+#   make            build (release) into build/
+#   make demo       build, then run the demo on bundled data
+#   make check      run every test twice: release build and ASan+UBSan build
+#   make fuzz       run each libFuzzer target (FUZZ_SECONDS, default 60)
+#   make clean      remove build trees
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+FUZZ_SECONDS ?= 60
+
+.PHONY: all deps build demo check check-release check-asan fuzz clean
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DBPFVM_WERROR=ON
+	cmake --build $(BUILD) -j$(JOBS)
+
+demo: build
+	@scripts/demo $(BUILD)
+
+check: check-release check-asan
+
+check-release: build
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+
+check-asan: deps
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DBPFVM_SANITIZE=ON -DBPFVM_WERROR=ON
+	cmake --build $(ASAN_BUILD) -j$(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		ctest --output-on-failure -j$(JOBS)
+
+fuzz: deps build
+	@scripts/fuzz $(FUZZ_BUILD) $(FUZZ_SECONDS) $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

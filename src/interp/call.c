@@ -1,0 +1,68 @@
+/*
+ * call.c - the helper-call context: struct bpfvm_call and its public API.
+ *
+ * Invariants: a helper sees the same memory regions as the instructions of
+ * the program at the point of the call (bpfvm_call__check_mem() runs the
+ * interpreter's own check); a failure it reports stops the run right after
+ * it returns, located at the calling instruction.
+ */
+#include <errno.h>
+#include <inttypes.h>
+
+#include "call.h"
+#include "common/error.h"
+#include "prog/prog.h"
+
+int call_helper(struct interp_state *st, uint64_t id, long pc, int via_reg)
+{
+	const struct vm_helper *h = vm_helper(st->prog->vm, id);
+
+	if (!h) {
+		if (via_reg >= 0)
+			return err_insn(st->err, -EINVAL, pc,
+					"callx r%d: no helper with id %" PRIu64 " in this vm",
+					via_reg, id);
+		return err_insn(st->err, -EINVAL, pc,
+				"call to helper %" PRIu64 ", which this vm does not provide", id);
+	}
+
+	struct bpfvm_call call = {
+		.mem = &st->mem, .reg = st->reg, .user = st->user, .err = st->err, .pc = pc,
+	};
+	uint64_t *r = st->reg;
+	/* r0 is written only after the helper returns, so call.reg shows the
+	 * registers as they were at the call. */
+	r[0] = h->fn(r[1], r[2], r[3], r[4], r[5], &call);
+	return call.fail_code;
+}
+
+void *bpfvm_call__user(const struct bpfvm_call *call)
+{
+	return call ? call->user : NULL;
+}
+
+uint64_t bpfvm_call__reg(const struct bpfvm_call *call, unsigned regno)
+{
+	return call && regno < BPFVM_NREGS ? call->reg[regno] : 0;
+}
+
+int bpfvm_call__check_mem(const struct bpfvm_call *call, uint64_t addr, uint64_t size,
+			  bool write)
+{
+	if (!call)
+		return -EINVAL;
+	if (size == 0) /* an empty range touches nothing */
+		return 0;
+	return mem_ptr(call->mem, addr, size, write) ? 0 : -EFAULT;
+}
+
+void bpfvm_call__fail(struct bpfvm_call *call, int code, const char *msg)
+{
+	if (!call)
+		return;
+	/* A non-negative code would read as success; keep the run stopped. */
+	if (code >= 0)
+		code = -EINVAL;
+	call->fail_code = code;
+	err_insn(call->err, code, call->pc, "%s", msg && *msg ? msg : "helper failed");
+}

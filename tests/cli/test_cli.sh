@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# test_cli.sh BPFVM EXAMPLES_DIR - checks the bpfvm command line.
+# Each check states what it expects; the first failure stops the test.
+set -u
+bpfvm=$1
+ex=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+n=0
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+# expect STATUS CMD...: run, keep stdout/stderr in $out/$err, check status.
+expect() {
+  local want=$1; shift
+  "$@" >"$tmp/out" 2>"$tmp/err"
+  local got=$?
+  out=$(cat "$tmp/out"); err=$(cat "$tmp/err")
+  [[ $got -eq $want ]] || fail "'$*' exited $got, expected $want; stderr: $err"
+  n=$((n + 1))
+}
+contains() { [[ "$1" == *"$2"* ]] || fail "expected '$2' in: $1"; n=$((n + 1)); }
+
+# Help and usage.
+expect 0 "$bpfvm" --help;            contains "$out" "asm"; contains "$out" "disasm"; contains "$out" "run"
+expect 2 "$bpfvm";                    contains "$err" "usage"
+expect 2 "$bpfvm" frobnicate;         contains "$err" "unknown command 'frobnicate'"
+for cmd in asm disasm run; do
+  expect 0 "$bpfvm" $cmd --help;      contains "$out" "usage: bpfvm $cmd"
+  expect 2 "$bpfvm" $cmd --no-such-option
+  expect 2 "$bpfvm" $cmd
+done
+expect 0 "$bpfvm" --version;          contains "$out" "bpfvm"
+expect 2 "$bpfvm" asm --syntax klingon x.s; contains "$err" "unknown syntax"
+expect 2 "$bpfvm" run --budget -3 x.s;      contains "$err" "--budget"
+expect 2 "$bpfvm" run --mem 00 --mem-file x x.s; contains "$err" "not both"
+# Every option the help lists is accepted by the parser (no stale help).
+for cmd in asm disasm run; do
+  "$bpfvm" $cmd --help | grep -oE -- '--[a-z-]+' | sort -u | while read -r opt; do
+    "$bpfvm" $cmd "$opt" 2>&1 | grep -q "unrecognized option '$opt'" && fail "$cmd $opt is in the help but not parsed"
+  done
+done
+
+# asm: hex to stdout, raw with -o, and located errors.
+expect 0 "$bpfvm" asm "$ex/overrun.s"
+contains "$out" "b7 00 00 00 00 00 00 00"
+[[ $(echo "$out" | wc -l) -eq 4 ]] || fail "overrun.s should be 4 slots"
+expect 0 "$bpfvm" asm -o "$tmp/p.bin" "$ex/ipv4-dport.s"
+[[ $(( $(stat -c %s "$tmp/p.bin") % 8 )) -eq 0 ]] || fail "raw output not whole slots"
+printf 'mov %%r0, 1\nldxq %%r0, %%r1\nexit\n' > "$tmp/bad.s"
+expect 1 "$bpfvm" asm "$tmp/bad.s";   contains "$err" "$tmp/bad.s:2:1"
+expect 1 "$bpfvm" asm "$tmp/missing.s"; contains "$err" "cannot open"
+
+# disasm: raw and hex input, both syntaxes, round trip through asm.
+expect 0 "$bpfvm" disasm "$tmp/p.bin";            contains "$out" "r3 = be16 r3"
+expect 0 "$bpfvm" disasm -s ubpf "$tmp/p.bin";    contains "$out" "be16 %r3"
+"$bpfvm" asm "$ex/overrun.s" > "$tmp/p.hex"
+expect 0 "$bpfvm" disasm -f hex "$tmp/p.hex";     contains "$out" "exit"
+"$bpfvm" disasm --no-addr "$tmp/p.bin" > "$tmp/again.s"
+expect 0 "$bpfvm" asm -o "$tmp/again.bin" "$tmp/again.s"
+cmp -s "$tmp/p.bin" "$tmp/again.bin" || fail "disasm --no-addr | asm changed the bytes"
+n=$((n + 1))
+printf '\x95\x00\x00\x00\x00\x00\x00' > "$tmp/short.bin"
+expect 1 "$bpfvm" disasm -f raw "$tmp/short.bin"; contains "$err" "whole number of 8-byte"
+
+# run: r0 in hex, memory, trace, budget, refusals.
+expect 0 "$bpfvm" run "$ex/ipv4-dport.s" --mem-file "$ex/dns-query.bin"; [[ "$out" == "0x35" ]] || fail "dport: $out"
+expect 0 "$bpfvm" run "$ex/ipv4-dport.s" --mem-file "$ex/dns-query-corrupt.bin"; [[ "$out" == "0xfffe" ]] || fail "corrupt: $out"
+expect 0 "$bpfvm" run "$tmp/p.bin" --mem-file "$ex/dns-query.bin"; [[ "$out" == "0x35" ]] || fail "raw input: $out"
+"$bpfvm" asm "$ex/ipv4-dport.s" > "$tmp/dport.hex"
+expect 0 "$bpfvm" run -f hex "$tmp/dport.hex" --mem 'de ad be ef 00'; [[ "$out" == "0xffff" ]] || fail "short packet: $out"
+expect 0 "$bpfvm" run -e 'mov %r0, 7
+exit';                                 [[ "$out" == "0x7" ]] || fail "-e: $out"
+expect 0 "$bpfvm" run -e 'r0 = *(u32 *)(r1 + 0)
+exit' --mem '78 56 34 12';             [[ "$out" == "0x12345678" ]] || fail "mem: $out"
+expect 0 "$bpfvm" run -d -e 'r2 = 0x41
+*(u8 *)(r1 + 1) = r2
+r0 = 0
+exit' --mem '00 00';                   contains "$out" "00 41"
+expect 0 "$bpfvm" run --trace -e 'r3 = 5
+r3 += 2
+r0 = r3
+exit'
+contains "$out" "r3 = 5"; contains "$out" "r3=0x7"; contains "$out" "r0=0x7"
+expect 1 "$bpfvm" run "$ex/overrun.s" --mem 'de ad be ef'; contains "$err" "insn 2"
+expect 1 "$bpfvm" run --budget 50 -e 'goto -1'; contains "$err" "budget"
+expect 1 "$bpfvm" run -e 'r0 = 1';     contains "$err" "last instruction"
+expect 1 "$bpfvm" run -e 'call 1234
+exit';                                 contains "$err" "helper 1234"
+expect 1 "$bpfvm" run --mem 'zz' -e 'exit'; contains "$err" "hex"
+
+echo "test_cli.sh: $n checks passed"

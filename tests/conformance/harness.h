@@ -1,0 +1,26 @@
+/*
+ * harness.h - what the conformance runner and the plugin share: the test
+ * helpers (helper 5), and running one program in-process.
+ */
+#ifndef BPFVM_CONF_HARNESS_H
+#define BPFVM_CONF_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bpfvm.h"
+
+/* A vm with the conformance suite's helper 5 registered (a no-op). */
+struct bpfvm_vm *harness_vm(void);
+
+/*
+ * Load and run insns on a private copy of mem (NULL: no memory). Returns 0
+ * with *r0 set, or a negative errno with err filled; *at_load tells whether
+ * the load (decoder) refused the program or the run failed.
+ */
+int harness_run(struct bpfvm_vm *vm, const struct bpfvm_insn *insns, size_t n,
+		const uint8_t *mem, size_t mem_len, uint64_t *r0, bool *at_load,
+		struct bpfvm_error *err);
+
+#endif

@@ -1,0 +1,142 @@
+/*
+ * plugin.c - bpfvm-conformance-plugin: bpfvm behind the public
+ * bpf_conformance plugin protocol.
+ *
+ *   bpfvm-conformance-plugin [MEM] [--interpret|--jit]
+ *
+ * The program arrives on stdin as hex bytes (two digits a byte, separated
+ * by whitespace), 8-byte little-endian struct bpf_insn slots. MEM, when
+ * present, is one argument in the same encoding. The program runs with
+ * r1 = a private writable copy of MEM (NULL when there is none) and r2 =
+ * its length. On success r0 is printed in hex and the exit status is 0; on
+ * failure one line gives the reason and the exit status is 1.
+ */
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+static int hexval(int c)
+{
+	if (isdigit(c))
+		return c - '0';
+	c = tolower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Hex bytes separated by whitespace; returns -1 on anything else. */
+static int parse_hex(const char *s, size_t len, uint8_t **out, size_t *n)
+{
+	uint8_t *b = malloc(len / 2 + 1);
+	size_t k = 0;
+	if (!b)
+		return -1;
+	for (size_t i = 0; i < len;) {
+		if (isspace((unsigned char)s[i])) {
+			i++;
+			continue;
+		}
+		int hi = hexval((unsigned char)s[i]);
+		int lo = i + 1 < len ? hexval((unsigned char)s[i + 1]) : -1;
+		if (hi < 0 || lo < 0) {
+			free(b);
+			return -1;
+		}
+		b[k++] = (uint8_t)(hi << 4 | lo);
+		i += 2;
+	}
+	*out = b;
+	*n = k;
+	return 0;
+}
+
+static char *read_stdin(size_t *len)
+{
+	size_t cap = 1 << 16, n = 0;
+	char *buf = malloc(cap);
+	while (buf) {
+		n += fread(buf + n, 1, cap - n, stdin);
+		if (n < cap)
+			break;
+		char *p = cap >= (1u << 28) ? NULL : realloc(buf, cap * 2);
+		if (!p) {
+			free(buf);
+			return NULL;
+		}
+		buf = p;
+		cap *= 2;
+	}
+	*len = n;
+	return buf;
+}
+
+int main(int argc, char **argv)
+{
+	const char *mem_arg = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--interpret"))
+			continue;
+		if (!strcmp(argv[i], "--jit")) {
+			printf("--jit: bpfvm has no JIT yet; use --interpret\n");
+			return 1;
+		}
+		if (!strncmp(argv[i], "--", 2)) {
+			printf("unknown option %s (expected --interpret or --jit)\n", argv[i]);
+			return 1;
+		}
+		if (mem_arg) {
+			printf("more than one memory argument\n");
+			return 1;
+		}
+		mem_arg = argv[i];
+	}
+
+	size_t text_len, n_bytes = 0, mem_len = 0;
+	uint8_t *bytes = NULL, *mem = NULL;
+	char *text = read_stdin(&text_len);
+	int ret = 1;
+	struct bpfvm_vm *vm = NULL;
+	if (!text) {
+		printf("cannot read the program from stdin\n");
+		goto out;
+	}
+	if (parse_hex(text, text_len, &bytes, &n_bytes)) {
+		printf("the program on stdin is not hex bytes\n");
+		goto out;
+	}
+	if (n_bytes % sizeof(struct bpfvm_insn) || !n_bytes) {
+		printf("the program is %zu bytes, not a non-empty whole number of 8-byte slots\n",
+		       n_bytes);
+		goto out;
+	}
+	if (mem_arg && parse_hex(mem_arg, strlen(mem_arg), &mem, &mem_len)) {
+		printf("the memory argument is not hex bytes\n");
+		goto out;
+	}
+	vm = harness_vm();
+	if (!vm) {
+		printf("cannot create a vm\n");
+		goto out;
+	}
+	uint64_t r0;
+	bool at_load;
+	struct bpfvm_error err;
+	if (harness_run(vm, (const struct bpfvm_insn *)bytes, n_bytes / sizeof(struct bpfvm_insn),
+			mem, mem_len, &r0, &at_load, &err)) {
+		char msg[BPFVM_ERR_MSG_MAX + 32];
+		bpfvm_error__format(&err, msg, sizeof(msg));
+		printf("%s\n", msg);
+		goto out;
+	}
+	printf("%" PRIx64 "\n", r0);
+	ret = 0;
+out:
+	bpfvm_vm__free(vm);
+	free(text);
+	free(bytes);
+	free(mem);
+	return ret;
+}
