@@ -66,11 +66,8 @@ static int main_asm(int argc, char **argv)
 			output = optarg;
 			break;
 		case 's':
-			if (tool_parse_syntax(optarg, &syntax)) {
-				fprintf(stderr, "bpfvm asm: unknown syntax '%s' (auto, ubpf, llvm)\n",
-					optarg);
+			if (tool_opt_syntax(&cmd_asm, optarg, 1, &syntax))
 				return TOOL_EXIT_USAGE;
-			}
 			break;
 		case 'x':
 			hex = 1;
@@ -83,24 +80,15 @@ static int main_asm(int argc, char **argv)
 			return TOOL_EXIT_USAGE;
 		}
 	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "bpfvm asm: expected exactly one input file\n");
-		usage(stderr);
-		return TOOL_EXIT_USAGE;
-	}
-	const char *path = argv[optind];
-	size_t len, n;
-	char *text = tool_read_file(path, &len);
-	if (!text)
-		return TOOL_EXIT_FAIL;
+	if (optind != argc - 1)
+		return tool_usage_error(&cmd_asm, "expected exactly one input file");
 	struct bpfvm_insn *insns = NULL;
+	size_t n;
 	int ret = TOOL_EXIT_FAIL;
-	if (!tool_load_insns("asm", strcmp(path, "-") ? path : "<stdin>", text, len,
-			     TOOL_FORMAT_ASM, syntax, &insns, &n))
+	if (!tool_read_program(&cmd_asm, argv[optind], TOOL_FORMAT_ASM, syntax, &insns, &n))
 		ret = write_output(output, insns, n, hex || !output);
 	free(insns);
-	free(text);
 	return ret;
 }
 
-const struct tool_cmd cmd_asm = { "asm", "assemble text into instruction bytes", main_asm };
+const struct tool_cmd cmd_asm = { "asm", "assemble text into instruction bytes", main_asm, usage };

@@ -51,17 +51,12 @@ static int main_disasm(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "f:s:nh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			if (tool_parse_format(optarg, &format)) {
-				fprintf(stderr, "bpfvm disasm: unknown format '%s'\n", optarg);
+			if (tool_opt_format(&cmd_disasm, optarg, &format))
 				return TOOL_EXIT_USAGE;
-			}
 			break;
 		case 's':
-			if (tool_parse_syntax(optarg, &syntax) || syntax == BPFVM_SYNTAX_AUTO) {
-				fprintf(stderr, "bpfvm disasm: unknown syntax '%s' (llvm, ubpf)\n",
-					optarg);
+			if (tool_opt_syntax(&cmd_disasm, optarg, 0, &syntax))
 				return TOOL_EXIT_USAGE;
-			}
 			break;
 		case 'n':
 			pctx.addr = 0;
@@ -74,19 +69,12 @@ static int main_disasm(int argc, char **argv)
 			return TOOL_EXIT_USAGE;
 		}
 	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "bpfvm disasm: expected exactly one input file\n");
-		usage(stderr);
-		return TOOL_EXIT_USAGE;
-	}
-	const char *path = argv[optind];
-	size_t len, n;
-	char *data = tool_read_file(path, &len);
-	if (!data)
-		return TOOL_EXIT_FAIL;
+	if (optind != argc - 1)
+		return tool_usage_error(&cmd_disasm, "expected exactly one input file");
 	struct bpfvm_insn *insns = NULL;
+	size_t n;
 	int ret = TOOL_EXIT_FAIL;
-	if (!tool_load_insns("disasm", path, data, len, format, BPFVM_SYNTAX_AUTO, &insns, &n)) {
+	if (!tool_read_program(&cmd_disasm, argv[optind], format, BPFVM_SYNTAX_AUTO, &insns, &n)) {
 		BPFVM_OPTS(bpfvm_disasm_opts, dopts, .syntax = syntax);
 		struct bpfvm_error err;
 		if (bpfvm_disasm(insns, n, &dopts, print_line, &pctx, &err))
@@ -95,9 +83,8 @@ static int main_disasm(int argc, char **argv)
 			ret = TOOL_EXIT_OK;
 	}
 	free(insns);
-	free(data);
 	return ret;
 }
 
 const struct tool_cmd cmd_disasm = { "disasm", "disassemble instruction bytes into text",
-				     main_disasm };
+				     main_disasm, usage };

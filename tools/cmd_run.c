@@ -98,18 +98,12 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 	while ((c = getopt_long(argc, argv, "f:s:e:m:M:dtb:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			if (tool_parse_format(optarg, &a->format)) {
-				fprintf(stderr, "bpfvm run: unknown format '%s' (auto, asm, raw, hex)\n",
-					optarg);
+			if (tool_opt_format(&cmd_run, optarg, &a->format))
 				return TOOL_EXIT_USAGE;
-			}
 			break;
 		case 's':
-			if (tool_parse_syntax(optarg, &a->syntax)) {
-				fprintf(stderr, "bpfvm run: unknown syntax '%s' (auto, ubpf, llvm)\n",
-					optarg);
+			if (tool_opt_syntax(&cmd_run, optarg, 1, &a->syntax))
 				return TOOL_EXIT_USAGE;
-			}
 			break;
 		case 'e':
 			a->expr = optarg;
@@ -127,11 +121,10 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			a->trace = 1;
 			break;
 		case 'b':
-			if (parse_u64(optarg, &a->budget) || !a->budget) {
-				fprintf(stderr, "bpfvm run: --budget wants a positive count, not '%s'\n",
-					optarg);
-				return TOOL_EXIT_USAGE;
-			}
+			if (parse_u64(optarg, &a->budget) || !a->budget)
+				return tool_usage_error(&cmd_run,
+							"--budget wants a positive count, not '%s'",
+							optarg);
 			break;
 		case 'h':
 			usage(stdout);
@@ -141,15 +134,10 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			return TOOL_EXIT_USAGE;
 		}
 	}
-	if (a->mem_hex && a->mem_file) {
-		fprintf(stderr, "bpfvm run: give --mem or --mem-file, not both\n");
-		return TOOL_EXIT_USAGE;
-	}
-	if (a->expr ? optind != argc : optind != argc - 1) {
-		fprintf(stderr, "bpfvm run: expected one PROGRAM file or -e 'ASSEMBLY'\n");
-		usage(stderr);
-		return TOOL_EXIT_USAGE;
-	}
+	if (a->mem_hex && a->mem_file)
+		return tool_usage_error(&cmd_run, "give --mem or --mem-file, not both");
+	if (a->expr ? optind != argc : optind != argc - 1)
+		return tool_usage_error(&cmd_run, "expected one PROGRAM file or -e 'ASSEMBLY'");
 	a->path = a->expr ? "<expr>" : argv[optind];
 	return -1;
 }
@@ -160,7 +148,7 @@ static int read_mem(const struct run_args *a, uint8_t **mem, size_t *len)
 	*mem = NULL;
 	*len = 0;
 	if (a->mem_hex) {
-		if (tool_parse_hex(a->mem_hex, strlen(a->mem_hex), mem, len, msg, sizeof(msg))) {
+		if (hex_decode(a->mem_hex, strlen(a->mem_hex), mem, len, msg, sizeof(msg))) {
 			fprintf(stderr, "bpfvm run: --mem: %s\n", msg);
 			return -1;
 		}
@@ -180,25 +168,19 @@ static int main_run(int argc, char **argv)
 		return ret;
 
 	ret = TOOL_EXIT_FAIL;
-	char *data = NULL;
-	size_t data_len, n = 0, mem_len = 0;
+	size_t n = 0, mem_len = 0;
 	struct bpfvm_insn *insns = NULL;
 	struct bpfvm_vm *vm = NULL;
 	struct bpfvm_prog *prog = NULL;
 	uint8_t *mem = NULL;
 	struct bpfvm_error err;
 
-	if (a.expr) {
-		data = strdup(a.expr);
-		data_len = strlen(a.expr);
-		if (a.format == TOOL_FORMAT_AUTO)
-			a.format = TOOL_FORMAT_ASM;
-	} else {
-		data = tool_read_file(a.path, &data_len);
-	}
-	if (!data || read_mem(&a, &mem, &mem_len))
+	if (read_mem(&a, &mem, &mem_len))
 		goto out;
-	if (tool_load_insns("run", a.path, data, data_len, a.format, a.syntax, &insns, &n))
+	if (a.expr ? tool_load_insns("run", a.path, a.expr, strlen(a.expr),
+				     a.format == TOOL_FORMAT_AUTO ? TOOL_FORMAT_ASM : a.format,
+				     a.syntax, &insns, &n)
+		   : tool_read_program(&cmd_run, a.path, a.format, a.syntax, &insns, &n))
 		goto out;
 	vm = bpfvm_vm__new(NULL);
 	if (!vm) {
@@ -235,8 +217,8 @@ out:
 	bpfvm_vm__free(vm);
 	free(insns);
 	free(mem);
-	free(data);
 	return ret;
 }
 
-const struct tool_cmd cmd_run = { "run", "run a program in the checked interpreter", main_run };
+const struct tool_cmd cmd_run = { "run", "run a program in the checked interpreter", main_run,
+				  usage };

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "bpfvm.h"
+#include "hex.h"
 
 #define BPFVM_TOOL_VERSION "0.1.0"
 
@@ -23,6 +24,7 @@ struct tool_cmd {
 	const char *name;
 	const char *summary;
 	int (*main)(int argc, char **argv); /* argv[0] is the command name */
+	void (*usage)(FILE *f);             /* the full --help text */
 };
 
 extern const struct tool_cmd cmd_asm;
@@ -33,13 +35,6 @@ extern const struct tool_cmd cmd_run;
  * buffer. Prints an error naming the file and returns NULL on failure. */
 char *tool_read_file(const char *path, size_t *len);
 
-/*
- * Parse hex bytes: pairs of hex digits, optionally separated by
- * whitespace, commas or "0x" prefixes per byte. Returns 0, or -1 with a
- * message in errbuf naming the offending position.
- */
-int tool_parse_hex(const char *text, size_t len, uint8_t **out, size_t *out_len,
-		   char *errbuf, size_t errsize);
 
 /* How a program is given on the command line. */
 enum tool_format {
@@ -50,8 +45,23 @@ enum tool_format {
 };
 
 enum tool_format tool_guess_format(const char *data, size_t len);
-int tool_parse_format(const char *s, enum tool_format *out);
-int tool_parse_syntax(const char *s, enum bpfvm_syntax *out);
+
+/* Print "bpfvm CMD: <message>" and the command's usage on stderr; returns
+ * TOOL_EXIT_USAGE, for `return tool_usage_error(...)`. */
+int tool_usage_error(const struct tool_cmd *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Option values: 0, or a usage error printed and TOOL_EXIT_USAGE. */
+int tool_opt_syntax(const struct tool_cmd *cmd, const char *arg, int allow_auto,
+		    enum bpfvm_syntax *out);
+int tool_opt_format(const struct tool_cmd *cmd, const char *arg, enum tool_format *out);
+
+/*
+ * Read the program file path ("-" for stdin) and turn it into slots as
+ * tool_load_insns() does. Prints the error and returns -1 on failure.
+ */
+int tool_read_program(const struct tool_cmd *cmd, const char *path, enum tool_format format,
+		      enum bpfvm_syntax syntax, struct bpfvm_insn **insns, size_t *n);
 
 /* Turn program input (assembly text, raw bytes or hex) into instruction
  * slots; *insns is malloc()ed. Prints the error and returns -1 on failure. */

@@ -1,9 +1,10 @@
 /*
- * util.c - input helpers the subcommands share: whole-file reads, hex
- * parsing, program loading from text/raw/hex, error printing.
+ * util.c - what the subcommands share: whole-file reads, option values,
+ * usage errors, program loading from text/raw/hex, error printing.
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,63 +48,6 @@ char *tool_read_file(const char *path, size_t *len)
 	return buf;
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-int tool_parse_hex(const char *text, size_t len, uint8_t **out, size_t *out_len, char *errbuf,
-		   size_t errsize)
-{
-	uint8_t *bytes = malloc(len / 2 + 1);
-	size_t n = 0, i = 0;
-	int line = 1;
-	size_t line_start = 0;
-
-	if (!bytes) {
-		snprintf(errbuf, errsize, "out of memory");
-		return -1;
-	}
-	while (i < len) {
-		char c = text[i];
-		if (c == '\n') {
-			line++;
-			line_start = i + 1;
-		}
-		if (isspace((unsigned char)c) || c == ',') {
-			i++;
-			continue;
-		}
-		if (c == '#') { /* comment to end of line */
-			while (i < len && text[i] != '\n')
-				i++;
-			continue;
-		}
-		if (c == '0' && i + 1 < len && (text[i + 1] == 'x' || text[i + 1] == 'X')) {
-			i += 2;
-			continue;
-		}
-		int hi = hexval((unsigned char)c);
-		int lo = i + 1 < len ? hexval((unsigned char)text[i + 1]) : -1;
-		if (hi < 0 || lo < 0) {
-			size_t bad = hi < 0 ? i : i + 1;
-			snprintf(errbuf, errsize, "line %d, column %zu: expected two hex digits, found '%c'",
-				 line, bad - line_start + 1,
-				 bad < len && isprint((unsigned char)text[bad]) ? text[bad] : '?');
-			free(bytes);
-			return -1;
-		}
-		bytes[n++] = (uint8_t)(hi << 4 | lo);
-		i += 2;
-	}
-	*out = bytes;
-	*out_len = n;
-	return 0;
-}
-
 void tool_print_error(const char *cmd, const struct bpfvm_error *err)
 {
 	char buf[BPFVM_ERR_MSG_MAX + BPFVM_ERR_FILE_MAX + 64];
@@ -124,29 +68,56 @@ enum tool_format tool_guess_format(const char *data, size_t len)
 	return hex_only && len ? TOOL_FORMAT_HEX : TOOL_FORMAT_ASM;
 }
 
-int tool_parse_format(const char *s, enum tool_format *out)
+int tool_usage_error(const struct tool_cmd *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "bpfvm %s: ", cmd->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n\n");
+	cmd->usage(stderr);
+	return TOOL_EXIT_USAGE;
+}
+
+int tool_opt_format(const struct tool_cmd *cmd, const char *arg, enum tool_format *out)
 {
 	static const char *const names[] = { [TOOL_FORMAT_AUTO] = "auto", [TOOL_FORMAT_ASM] = "asm",
 					      [TOOL_FORMAT_RAW] = "raw", [TOOL_FORMAT_HEX] = "hex" };
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (!strcmp(s, names[i])) {
+		if (!strcmp(arg, names[i])) {
 			*out = (enum tool_format)i;
 			return 0;
 		}
-	return -1;
+	return tool_usage_error(cmd, "unknown format '%s' (auto, asm, raw, hex)", arg);
 }
 
-int tool_parse_syntax(const char *s, enum bpfvm_syntax *out)
+int tool_opt_syntax(const struct tool_cmd *cmd, const char *arg, int allow_auto,
+		    enum bpfvm_syntax *out)
 {
-	if (!strcmp(s, "ubpf"))
+	if (!strcmp(arg, "ubpf"))
 		*out = BPFVM_SYNTAX_UBPF;
-	else if (!strcmp(s, "llvm") || !strcmp(s, "kernel"))
+	else if (!strcmp(arg, "llvm") || !strcmp(arg, "kernel"))
 		*out = BPFVM_SYNTAX_LLVM;
-	else if (!strcmp(s, "auto"))
+	else if (allow_auto && !strcmp(arg, "auto"))
 		*out = BPFVM_SYNTAX_AUTO;
 	else
-		return -1;
+		return tool_usage_error(cmd, "unknown syntax '%s' (%subpf, llvm)", arg,
+					allow_auto ? "auto, " : "");
 	return 0;
+}
+
+int tool_read_program(const struct tool_cmd *cmd, const char *path, enum tool_format format,
+		      enum bpfvm_syntax syntax, struct bpfvm_insn **insns, size_t *n)
+{
+	size_t len;
+	char *data = tool_read_file(path, &len);
+	if (!data)
+		return -1;
+	int ret = tool_load_insns(cmd->name, strcmp(path, "-") ? path : "<stdin>", data, len,
+				  format, syntax, insns, n);
+	free(data);
+	return ret;
 }
 
 int tool_load_insns(const char *cmd, const char *name, const char *data, size_t len,
@@ -170,7 +141,7 @@ int tool_load_insns(const char *cmd, const char *name, const char *data, size_t 
 		return 0;
 	}
 	case TOOL_FORMAT_HEX:
-		if (tool_parse_hex(data, len, &bytes, &nbytes, msg, sizeof(msg))) {
+		if (hex_decode(data, len, &bytes, &nbytes, msg, sizeof(msg))) {
 			fprintf(stderr, "bpfvm %s: %s: %s\n", cmd, name, msg);
 			return -1;
 		}

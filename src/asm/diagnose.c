@@ -225,6 +225,12 @@ static void message(const struct tpl_set *set, const struct best *b, int syntax,
 		sbuf_puts(&s, b->strong_msg);
 		return;
 	}
+	if (b->tok == 0 && line[0].kind == TK_PUNCT) {
+		/* Not even a word: a stray directive or separator. */
+		sbuf_printf(&s, "expected an instruction or a label, found %s",
+			    tok_quote(&line[0], q, sizeof(q)));
+		return;
+	}
 	if (b->tok == 0) {
 		sbuf_printf(&s, "unknown %s %s", syntax == BPFVM_SYNTAX_UBPF ? "mnemonic" : "instruction",
 			    tok_quote(&line[0], q, sizeof(q)));

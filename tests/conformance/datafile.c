@@ -2,6 +2,7 @@
  * datafile.c - parser for bpf_conformance .data files; see datafile.h.
  */
 #include "datafile.h"
+#include "hex.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -61,14 +62,6 @@ static int fail(struct bpfvm_error *err, const char *path, int line, int col, co
 	return -EINVAL;
 }
 
-static int hexval(int c)
-{
-	if (isdigit(c))
-		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* "-- raw" line: a 64-bit number "0x..." (slot as integer) or 8 hex bytes. */
 static int parse_raw_line(const char *s, struct bpfvm_insn *out)
 {
@@ -86,18 +79,16 @@ static int parse_raw_line(const char *s, struct bpfvm_insn *out)
 		for (int i = 0; i < 8; i++)
 			bytes[i] = (uint8_t)(v >> (8 * i));
 	} else {
-		for (int i = 0; i < 8; i++) {
-			while (isspace((unsigned char)*s))
-				s++;
-			int hi = hexval((unsigned char)s[0]), lo = hi < 0 ? -1 : hexval((unsigned char)s[1]);
-			if (hi < 0 || lo < 0)
-				return -1;
-			bytes[i] = (uint8_t)(hi << 4 | lo);
-			s += 2;
-		}
-		while (isspace((unsigned char)*s))
-			s++;
-		if (*s)
+		uint8_t *b;
+		size_t n;
+		char why[96];
+		if (hex_decode(s, strlen(s), &b, &n, why, sizeof(why)))
+			return -1;
+		int ok = n == 8;
+		if (ok)
+			memcpy(bytes, b, 8);
+		free(b);
+		if (!ok)
 			return -1;
 	}
 	memcpy(out, bytes, 8);
@@ -106,20 +97,14 @@ static int parse_raw_line(const char *s, struct bpfvm_insn *out)
 
 static int parse_mem_line(const char *s, struct buf *mem)
 {
-	while (*s) {
-		if (isspace((unsigned char)*s)) {
-			s++;
-			continue;
-		}
-		int hi = hexval((unsigned char)s[0]), lo = hi < 0 ? -1 : hexval((unsigned char)s[1]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		char byte = (char)(hi << 4 | lo);
-		if (buf_add(mem, &byte, 1))
-			return -1;
-		s += 2;
-	}
-	return 0;
+	uint8_t *b;
+	size_t n;
+	char why[96];
+	if (hex_decode(s, strlen(s), &b, &n, why, sizeof(why)))
+		return -1;
+	int ret = buf_add(mem, (const char *)b, n);
+	free(b);
+	return ret;
 }
 
 static char *trim(char *s)

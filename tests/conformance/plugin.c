@@ -11,47 +11,13 @@
  * its length. On success r0 is printed in hex and the exit status is 0; on
  * failure one line gives the reason and the exit status is 1.
  */
-#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "harness.h"
-
-static int hexval(int c)
-{
-	if (isdigit(c))
-		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* Hex bytes separated by whitespace; returns -1 on anything else. */
-static int parse_hex(const char *s, size_t len, uint8_t **out, size_t *n)
-{
-	uint8_t *b = malloc(len / 2 + 1);
-	size_t k = 0;
-	if (!b)
-		return -1;
-	for (size_t i = 0; i < len;) {
-		if (isspace((unsigned char)s[i])) {
-			i++;
-			continue;
-		}
-		int hi = hexval((unsigned char)s[i]);
-		int lo = i + 1 < len ? hexval((unsigned char)s[i + 1]) : -1;
-		if (hi < 0 || lo < 0) {
-			free(b);
-			return -1;
-		}
-		b[k++] = (uint8_t)(hi << 4 | lo);
-		i += 2;
-	}
-	*out = b;
-	*n = k;
-	return 0;
-}
+#include "hex.h"
 
 static char *read_stdin(size_t *len)
 {
@@ -103,8 +69,9 @@ int main(int argc, char **argv)
 		printf("cannot read the program from stdin\n");
 		goto out;
 	}
-	if (parse_hex(text, text_len, &bytes, &n_bytes)) {
-		printf("the program on stdin is not hex bytes\n");
+	char why[128];
+	if (hex_decode(text, text_len, &bytes, &n_bytes, why, sizeof(why))) {
+		printf("the program on stdin is not hex bytes: %s\n", why);
 		goto out;
 	}
 	if (n_bytes % sizeof(struct bpfvm_insn) || !n_bytes) {
@@ -112,8 +79,8 @@ int main(int argc, char **argv)
 		       n_bytes);
 		goto out;
 	}
-	if (mem_arg && parse_hex(mem_arg, strlen(mem_arg), &mem, &mem_len)) {
-		printf("the memory argument is not hex bytes\n");
+	if (mem_arg && hex_decode(mem_arg, strlen(mem_arg), &mem, &mem_len, why, sizeof(why))) {
+		printf("the memory argument is not hex bytes: %s\n", why);
 		goto out;
 	}
 	vm = harness_vm();
