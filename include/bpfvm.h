@@ -140,14 +140,27 @@ struct bpfvm_vm;   /* a host environment: helper table, settings */
 struct bpfvm_prog; /* a decoded, checked program bound to a vm */
 struct bpfvm_call; /* the context of one helper call, valid during the call */
 
+/* Receives text a program prints (bpf_trace_printk), one call per print. */
+typedef void (*bpfvm_output_fn)(void *ctx, const char *text, size_t len);
+
 struct bpfvm_vm_opts {
 	size_t sz;
+	/* Slots of per-CPU maps; run with bpfvm_run_opts.cpu < nr_cpus.
+	 * Default: the number of online CPUs. */
+	uint32_t nr_cpus;
+	/* Do not register the built-in helpers (the kernel's helper table). */
+	bool no_builtin_helpers;
+	bpfvm_output_fn trace_print; /* default: discard */
+	void *trace_ctx;
 };
 
-/* Create a vm with no helpers registered. NULL + errno on failure. */
+/* Create a vm with the built-in helpers registered (unless
+ * opts->no_builtin_helpers). NULL + errno on failure. */
 BPFVM_API struct bpfvm_vm *bpfvm_vm__new(const struct bpfvm_vm_opts *opts);
-/* Free a vm. Its programs must have been freed first. NULL is a no-op. */
+/* Free a vm. Its programs and objects must have been freed first; maps
+ * still referenced only by the vm are freed with it. NULL is a no-op. */
 BPFVM_API void bpfvm_vm__free(struct bpfvm_vm *vm);
+BPFVM_API uint32_t bpfvm_vm__nr_cpus(const struct bpfvm_vm *vm);
 
 /*
  * A helper receives r1..r5 and returns the value for r0. Pointers arrive as
@@ -158,6 +171,56 @@ BPFVM_API void bpfvm_vm__free(struct bpfvm_vm *vm);
 typedef uint64_t (*bpfvm_helper_fn)(uint64_t r1, uint64_t r2, uint64_t r3,
 				    uint64_t r4, uint64_t r5,
 				    struct bpfvm_call *call);
+
+/* What a helper argument must be, for the verifier (the kernel's
+ * enum bpf_arg_type, reduced to what bpfvm checks). */
+enum bpfvm_arg_kind {
+	BPFVM_ARG_NONE = 0,         /* not an argument */
+	BPFVM_ARG_ANYTHING,         /* any initialised value */
+	BPFVM_ARG_CONST_MAP_PTR,    /* a map (ld_imm64 map reference) */
+	BPFVM_ARG_PTR_TO_MAP_KEY,   /* key_size readable bytes */
+	BPFVM_ARG_PTR_TO_MAP_VALUE, /* value_size readable bytes */
+	BPFVM_ARG_PTR_TO_MEM,       /* readable bytes; the next arg is the size */
+	BPFVM_ARG_PTR_TO_UNINIT_MEM, /* writable bytes; the next arg is the size */
+	BPFVM_ARG_CONST_SIZE,       /* size of the previous arg, > 0 */
+	BPFVM_ARG_CONST_SIZE_OR_ZERO, /* size of the previous arg, >= 0 */
+	BPFVM_ARG_PTR_TO_CTX,       /* the program's context */
+	BPFVM_ARG_PTR_TO_FUNC,      /* a BPF subprogram (callback) */
+	BPFVM_ARG_PTR_TO_STACK_OR_NULL, /* callback context on the stack */
+	BPFVM_ARG_PTR_TO_RINGBUF_MEM, /* memory from bpf_ringbuf_reserve */
+	BPFVM_ARG_PTR_TO_SPIN_LOCK, /* a struct bpf_spin_lock in a map value */
+	BPFVM_ARG_PTR_TO_CONST_STR, /* a NUL-terminated string in read-only data */
+	BPFVM_ARG_PTR_TO_LONG,      /* 8 writable bytes */
+	BPFVM_ARG_CONST_ALLOC_SIZE_OR_ZERO, /* size of memory to reserve */
+};
+
+/* What a helper returns. */
+enum bpfvm_ret_kind {
+	BPFVM_RET_INTEGER = 0,
+	BPFVM_RET_VOID,
+	BPFVM_RET_PTR_TO_MAP_VALUE_OR_NULL,
+	BPFVM_RET_PTR_TO_RINGBUF_MEM_OR_NULL,
+	BPFVM_RET_PTR_TO_MAP_OR_NULL, /* map-in-map lookups */
+};
+
+struct bpfvm_helper_proto {
+	enum bpfvm_ret_kind ret;
+	enum bpfvm_arg_kind args[5];
+};
+
+/*
+ * Register (or replace, built-ins included) helper id with its prototype
+ * (copied; NULL means five ANYTHING args and an integer return).
+ */
+BPFVM_API int bpfvm_vm__add_helper_proto(struct bpfvm_vm *vm, uint32_t id, const char *name,
+					 bpfvm_helper_fn fn,
+					 const struct bpfvm_helper_proto *proto);
+/* The prototype of helper id, or NULL when none is registered. */
+BPFVM_API const struct bpfvm_helper_proto *bpfvm_vm__helper_proto(const struct bpfvm_vm *vm,
+								 uint32_t id);
+/* The kernel's name for helper id ("map_lookup_elem"), registered or not;
+ * NULL for an id the kernel does not have. */
+BPFVM_API const char *bpfvm_helper_kernel_name(uint32_t id);
 
 /*
  * Register (or replace) helper id. name (copied) is used in traces and
@@ -188,6 +251,16 @@ BPFVM_API void bpfvm_call__fail(struct bpfvm_call *call, int code,
 struct bpfvm_load_opts {
 	size_t sz;
 	const char *name; /* program name for messages; copied */
+	/*
+	 * The maps the program refers to. ld_imm64 with src 1 (map_by_fd) or
+	 * 5 (map_by_idx) and imm = i loads a reference to maps[i]; src 2 or 6
+	 * loads the address of its value at key 0, plus the second slot's imm
+	 * (array maps: global data). The program holds a reference to each.
+	 */
+	struct bpfvm_map *const *maps;
+	size_t n_maps;
+	/* The kernel program type (enum bpf_prog_type numbering); 0 = none. */
+	uint32_t prog_type;
 };
 
 /*
@@ -202,10 +275,17 @@ BPFVM_API int bpfvm_prog__load(struct bpfvm_vm *vm,
 			       const struct bpfvm_load_opts *opts,
 			       struct bpfvm_prog **prog,
 			       struct bpfvm_error *err);
+/* Drop the caller's reference; prog arrays may keep the program alive. */
 BPFVM_API void bpfvm_prog__free(struct bpfvm_prog *prog);
 BPFVM_API size_t bpfvm_prog__insn_cnt(const struct bpfvm_prog *prog);
 BPFVM_API const struct bpfvm_insn *bpfvm_prog__insns(const struct bpfvm_prog *prog);
 BPFVM_API const char *bpfvm_prog__name(const struct bpfvm_prog *prog);
+/* Unique in the vm, from 1: prog arrays take these ids as values. */
+BPFVM_API uint32_t bpfvm_prog__id(const struct bpfvm_prog *prog);
+/* The kernel program type it was loaded as (0 = none). */
+BPFVM_API uint32_t bpfvm_prog__type(const struct bpfvm_prog *prog);
+/* The name bpftool gives a program type ("xdp", "sched_cls"), or NULL. */
+BPFVM_API const char *bpfvm_prog_type_name(uint32_t type);
 
 /* Registers r0..r10. */
 #define BPFVM_NREGS 11
@@ -230,6 +310,9 @@ struct bpfvm_run_opts {
 	void *trace_ctx;
 	void *user;            /* handed to helpers via bpfvm_call__user() */
 	uint64_t *insn_count;  /* if set, receives instructions executed */
+	/* The worker this run is on: its slot in per-CPU maps, and what
+	 * bpf_get_smp_processor_id() returns. Must be < bpfvm_vm__nr_cpus(). */
+	uint32_t cpu;
 };
 
 /*
@@ -243,6 +326,189 @@ struct bpfvm_run_opts {
 BPFVM_API int bpfvm_prog__run(const struct bpfvm_prog *prog, void *mem,
 			      size_t mem_len, const struct bpfvm_run_opts *opts,
 			      uint64_t *ret, struct bpfvm_error *err);
+
+
+/* ------------------------------------------------------------------ */
+/* Maps                                                                */
+
+/* Map types, numbered as the kernel's enum bpf_map_type. */
+enum bpfvm_map_type {
+	BPFVM_MAP_TYPE_HASH = 1,
+	BPFVM_MAP_TYPE_ARRAY = 2,
+	BPFVM_MAP_TYPE_PROG_ARRAY = 3,
+	BPFVM_MAP_TYPE_PERF_EVENT_ARRAY = 4,
+	BPFVM_MAP_TYPE_PERCPU_HASH = 5,
+	BPFVM_MAP_TYPE_PERCPU_ARRAY = 6,
+	BPFVM_MAP_TYPE_LRU_HASH = 9,
+	BPFVM_MAP_TYPE_LRU_PERCPU_HASH = 10,
+	BPFVM_MAP_TYPE_LPM_TRIE = 11,
+	BPFVM_MAP_TYPE_ARRAY_OF_MAPS = 12,
+	BPFVM_MAP_TYPE_HASH_OF_MAPS = 13,
+	BPFVM_MAP_TYPE_DEVMAP = 14,
+	BPFVM_MAP_TYPE_CPUMAP = 16,
+	BPFVM_MAP_TYPE_XSKMAP = 17,
+	BPFVM_MAP_TYPE_QUEUE = 22,
+	BPFVM_MAP_TYPE_STACK = 23,
+	BPFVM_MAP_TYPE_DEVMAP_HASH = 25,
+	BPFVM_MAP_TYPE_RINGBUF = 27,
+	BPFVM_MAP_TYPE_BLOOM_FILTER = 30,
+};
+
+/* Update flags and map flags, as the kernel's. */
+#define BPFVM_ANY 0
+#define BPFVM_NOEXIST 1
+#define BPFVM_EXIST 2
+#define BPFVM_F_LOCK 4
+#define BPFVM_F_NO_PREALLOC (1u << 0)
+#define BPFVM_F_RDONLY_PROG (1u << 7)
+#define BPFVM_F_WRONLY_PROG (1u << 8)
+#define BPFVM_F_MMAPABLE (1u << 10)
+
+#define BPFVM_OBJ_NAME_LEN 64
+
+struct bpfvm_map;
+
+struct bpfvm_map_opts {
+	size_t sz;
+	uint32_t map_flags;  /* BPFVM_F_* */
+	uint64_t map_extra;  /* bloom filter: number of hash functions (1..15, default 5) */
+	/* Map-in-map: a map whose type, key/value size and max_entries every
+	 * inner map must match (the kernel's inner_map_fd). */
+	const struct bpfvm_map *inner_map;
+	uint32_t btf_key_type_id;   /* BTF ids in the owning object's BTF, for dumps */
+	uint32_t btf_value_type_id;
+};
+
+/*
+ * Create a map in vm, with the kernel's checks on sizes and flags (for
+ * example: array keys are 4 bytes; queue and stack have no key; ringbuf
+ * max_entries is a power-of-2 multiple of the page size). The vm holds a
+ * reference; bpfvm_map__put() drops the caller's. NULL + errno, with err
+ * saying which attribute is wrong.
+ */
+BPFVM_API struct bpfvm_map *bpfvm_map__create(struct bpfvm_vm *vm, enum bpfvm_map_type type,
+					      const char *name, uint32_t key_size,
+					      uint32_t value_size, uint32_t max_entries,
+					      const struct bpfvm_map_opts *opts,
+					      struct bpfvm_error *err);
+/* Drop a reference; the map is freed with its last one. NULL is a no-op. */
+BPFVM_API void bpfvm_map__put(struct bpfvm_map *map);
+BPFVM_API struct bpfvm_map *bpfvm_map__get(struct bpfvm_map *map);
+
+BPFVM_API const char *bpfvm_map__name(const struct bpfvm_map *map);
+/* Unique in the vm, from 1: map-in-map values are these ids. */
+BPFVM_API uint32_t bpfvm_map__id(const struct bpfvm_map *map);
+BPFVM_API enum bpfvm_map_type bpfvm_map__type(const struct bpfvm_map *map);
+BPFVM_API uint32_t bpfvm_map__key_size(const struct bpfvm_map *map);
+BPFVM_API uint32_t bpfvm_map__value_size(const struct bpfvm_map *map);
+BPFVM_API uint32_t bpfvm_map__max_entries(const struct bpfvm_map *map);
+BPFVM_API uint32_t bpfvm_map__flags(const struct bpfvm_map *map);
+/* The kernel's name of a map type ("hash", "percpu_array"), NULL if unknown. */
+BPFVM_API const char *bpfvm_map_type_name(enum bpfvm_map_type type);
+
+/*
+ * Host access, with the bpf(2) syscall's semantics. For per-CPU maps the
+ * value buffer holds nr_cpus values, each rounded up to 8 bytes, as
+ * bpftool and libbpf lay them out (bpfvm_map__value_buf_size() says how
+ * big). Returns 0 or a negative errno: -ENOENT (no such key), -EEXIST
+ * (BPFVM_NOEXIST on a present key), -E2BIG (full), -EINVAL, -ENOTSUP.
+ */
+BPFVM_API size_t bpfvm_map__value_buf_size(const struct bpfvm_map *map);
+BPFVM_API int bpfvm_map__lookup(struct bpfvm_map *map, const void *key, void *value);
+BPFVM_API int bpfvm_map__update(struct bpfvm_map *map, const void *key, const void *value,
+				uint64_t flags);
+BPFVM_API int bpfvm_map__delete(struct bpfvm_map *map, const void *key);
+/* key NULL: the first key. -ENOENT after the last. */
+BPFVM_API int bpfvm_map__get_next_key(struct bpfvm_map *map, const void *key, void *next_key);
+/* Queue and stack: pop into value (lookup_and_delete), push with update. */
+BPFVM_API int bpfvm_map__lookup_and_delete(struct bpfvm_map *map, const void *key, void *value);
+
+/* Ringbuf: call fn for every committed record, advance the consumer.
+ * Returns the number of records consumed or a negative errno; a negative
+ * return from fn stops early with that value. */
+typedef int (*bpfvm_ringbuf_fn)(void *ctx, const void *data, size_t size);
+BPFVM_API int bpfvm_map__ringbuf_consume(struct bpfvm_map *map, bpfvm_ringbuf_fn fn, void *ctx);
+/* Perf event array: records from bpf_perf_event_output, per CPU. */
+BPFVM_API int bpfvm_map__perf_consume(struct bpfvm_map *map, bpfvm_ringbuf_fn fn, void *ctx);
+
+/* ------------------------------------------------------------------ */
+/* Objects: ELF files as clang builds them                             */
+
+struct bpfvm_object;
+
+struct bpfvm_object_opts {
+	size_t sz;
+	const char *name; /* for messages; default: the file name */
+};
+
+/*
+ * Open an ELF object (clang -target bpf): read every program section, map
+ * definition (BTF .maps, legacy maps, iproute2 bpf_elf_map), global data,
+ * BTF and line info, and apply relocations. Nothing is created yet.
+ * NULL + errno on failure, with err naming the section, offset and fault.
+ */
+BPFVM_API struct bpfvm_object *bpfvm_object__open_file(struct bpfvm_vm *vm, const char *path,
+						       const struct bpfvm_object_opts *opts,
+						       struct bpfvm_error *err);
+BPFVM_API struct bpfvm_object *bpfvm_object__open_mem(struct bpfvm_vm *vm, const void *data,
+						      size_t size,
+						      const struct bpfvm_object_opts *opts,
+						      struct bpfvm_error *err);
+/* Create the maps (with their initial contents) and load every program. */
+BPFVM_API int bpfvm_object__load(struct bpfvm_object *obj, struct bpfvm_error *err);
+BPFVM_API void bpfvm_object__close(struct bpfvm_object *obj);
+
+BPFVM_API const char *bpfvm_object__name(const struct bpfvm_object *obj);
+BPFVM_API bool bpfvm_object__has_btf(const struct bpfvm_object *obj);
+/* The object's BTF as libbpf's struct btf (owned by the object), or NULL. */
+struct btf;
+BPFVM_API const struct btf *bpfvm_object__btf(const struct bpfvm_object *obj);
+BPFVM_API size_t bpfvm_object__prog_cnt(const struct bpfvm_object *obj);
+/* Program i, after bpfvm_object__load(); NULL before. */
+BPFVM_API struct bpfvm_prog *bpfvm_object__prog(const struct bpfvm_object *obj, size_t i);
+BPFVM_API const char *bpfvm_object__prog_name(const struct bpfvm_object *obj, size_t i);
+BPFVM_API const char *bpfvm_object__prog_section(const struct bpfvm_object *obj, size_t i);
+BPFVM_API struct bpfvm_prog *bpfvm_object__find_prog(const struct bpfvm_object *obj,
+						      const char *name);
+BPFVM_API size_t bpfvm_object__map_cnt(const struct bpfvm_object *obj);
+/* Map i, after bpfvm_object__load(); NULL before. */
+BPFVM_API struct bpfvm_map *bpfvm_object__map(const struct bpfvm_object *obj, size_t i);
+BPFVM_API const char *bpfvm_object__map_name(const struct bpfvm_object *obj, size_t i);
+BPFVM_API struct bpfvm_map *bpfvm_object__find_map(const struct bpfvm_object *obj,
+						    const char *name);
+
+/* Before or after load: program i's type, and its instructions as the
+ * loader relocated them (maps as map_by_idx ld_imm64, calls fixed). */
+BPFVM_API uint32_t bpfvm_object__prog_type(const struct bpfvm_object *obj, size_t i);
+BPFVM_API const struct bpfvm_insn *bpfvm_object__prog_insns(const struct bpfvm_object *obj,
+							     size_t i, size_t *n);
+/* The indexes of the maps program i refers to, each once, in order of
+ * first use; returns how many were written (at most max). */
+BPFVM_API size_t bpfvm_object__prog_maps(const struct bpfvm_object *obj, size_t i, size_t *idx,
+					 size_t max);
+/* Map i's definition: type, sizes and where it was defined. */
+struct bpfvm_map_info {
+	enum bpfvm_map_type type;
+	uint32_t key_size, value_size, max_entries, map_flags;
+	const char *section; /* ".maps", "maps", ".data", ... */
+	bool global_data;    /* a .data/.rodata/.bss section as a map */
+	/* BTF types of key and value in bpfvm_object__btf() (0: none); for
+	 * global data the value is the section's DATASEC. */
+	uint32_t btf_key_type_id, btf_value_type_id;
+};
+BPFVM_API int bpfvm_object__map_info(const struct bpfvm_object *obj, size_t i,
+				     struct bpfvm_map_info *info);
+
+/* A source position from the object's line info (.BTF.ext). */
+struct bpfvm_source_line {
+	const char *file;
+	const char *text; /* the line's source text, or NULL */
+	uint32_t line, column;
+};
+/* The source line that instruction insn of program i starts, or NULL when
+ * no line begins there (or the object has no line info). */
+BPFVM_API const struct bpfvm_source_line *bpfvm_object__prog_line(const struct bpfvm_object *obj,
+								   size_t i, size_t insn);
 
 #ifdef __cplusplus
 }

@@ -13,6 +13,8 @@ static const struct tool_cmd *const commands[] = {
 	&cmd_asm,
 	&cmd_disasm,
 	&cmd_run,
+	&cmd_prog,
+	&cmd_map,
 };
 
 static void usage(FILE *f)

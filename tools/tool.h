@@ -30,6 +30,8 @@ struct tool_cmd {
 extern const struct tool_cmd cmd_asm;
 extern const struct tool_cmd cmd_disasm;
 extern const struct tool_cmd cmd_run;
+extern const struct tool_cmd cmd_prog;
+extern const struct tool_cmd cmd_map;
 
 /* Read a whole file ("-" for stdin) into a malloc()ed, NUL-terminated
  * buffer. Prints an error naming the file and returns NULL on failure. */

@@ -27,6 +27,7 @@ int call_helper(struct interp_state *st, uint64_t id, long pc, int via_reg)
 	}
 
 	struct bpfvm_call call = {
+		.vm = st->prog->vm, .prog = st->prog, .cpu = st->cpu, .st = st,
 		.mem = &st->mem, .reg = st->reg, .user = st->user, .err = st->err, .pc = pc,
 	};
 	uint64_t *r = st->reg;
@@ -65,4 +66,14 @@ void bpfvm_call__fail(struct bpfvm_call *call, int code, const char *msg)
 		code = -EINVAL;
 	call->fail_code = code;
 	err_insn(call->err, code, call->pc, "%s", msg && *msg ? msg : "helper failed");
+}
+
+int call_tail(struct bpfvm_call *call, const struct bpfvm_prog *prog)
+{
+	struct interp_state *st = call->st;
+	if (st->tail_calls >= INTERP_MAX_TAIL_CALLS)
+		return -E2BIG;
+	st->tail_calls++;
+	st->tail_to = prog;
+	return 0;
 }

@@ -14,13 +14,27 @@
 #include "state.h"
 
 struct bpfvm_call {
+	struct bpfvm_vm *vm;
+	const struct bpfvm_prog *prog; /* the running program */
+	uint32_t cpu;               /* the worker: per-CPU map slot */
 	const struct mem_map *mem;  /* the run's regions, as they are now */
 	const uint64_t *reg;        /* the registers at the call, r0..r10 */
 	void *user;
 	struct bpfvm_error *err;
 	long pc;                    /* the calling instruction */
 	int fail_code;              /* set by bpfvm_call__fail(), else 0 */
+	struct interp_state *st;    /* the run, for requests like tail calls */
 };
+
+/* The kernel's MAX_TAIL_CALL_CNT: tail calls one run may make. */
+#define INTERP_MAX_TAIL_CALLS 33
+
+/*
+ * Ask to continue in prog once the current helper returns (bpf_tail_call).
+ * Returns 0, or -E2BIG when the run already made INTERP_MAX_TAIL_CALLS
+ * tail calls (the call then falls through, as in the kernel).
+ */
+int call_tail(struct bpfvm_call *call, const struct bpfvm_prog *prog);
 
 /*
  * r0 = helper id (r1..r5) for the call instruction at pc. via_reg names the

@@ -21,6 +21,7 @@
 
 #include "common/error.h"
 #include "interp.h"
+#include "maps/map.h"
 #include "prog/prog.h"
 
 /* The two copies of the dispatch loop. */
@@ -36,6 +37,23 @@
 #undef INTERP_LOOP_NAME
 #undef INTERP_TRACED
 
+/* The value storage of the program's maps, into the free region slots.
+ * Anything else a program may reach (maps got through map-in-map, maps
+ * beyond the slots, maps a host handed in by address) is found through
+ * the vm's map registry, the slow path of mem_ptr(). */
+static void add_map_regions(struct mem_map *m, const struct bpfvm_prog *prog)
+{
+	unsigned slot = MEM_INPUT + 1;
+	for (size_t i = 0; i < prog->n_maps; i++) {
+		const struct bpfvm_map *map = prog->maps[i];
+		for (unsigned r = 0; r < map->n_regions && slot < MEM_MAX_REGIONS; r++) {
+			const struct map_region *mr = &map->regions[r];
+			mem_set(m, slot++, mr->base, mr->len, mr->writable);
+		}
+	}
+	m->vm = prog->vm;
+}
+
 int interp_run(const struct bpfvm_prog *prog, void *mem, size_t mem_len,
 	       const struct bpfvm_run_opts *opts, uint64_t *ret, struct bpfvm_error *err)
 {
@@ -47,20 +65,22 @@ int interp_run(const struct bpfvm_prog *prog, void *mem, size_t mem_len,
 	state_set_depth(&st, 0);
 	if (mem)
 		mem_set(&st.mem, MEM_INPUT, mem, mem_len, true);
+	add_map_regions(&st.mem, prog);
 	st.reg[1] = (uint64_t)(uintptr_t)mem;
 	st.reg[2] = mem_len;
 
 	st.loops = INTERP_MAY_GOTO_BUDGET;
 	st.budget = OPTS_GET(opts, insn_budget, 0);
 	st.left = st.budget ? st.budget : UINT64_MAX;
-	st.prog = prog;
-	st.insns = prog->insns;
-	st.raw = prog->raw;
+	state_set_program(&st, prog);
+	st.tail_to = NULL;
+	st.tail_calls = 0;
 	st.pkt = mem;
 	st.pkt_len = mem ? mem_len : 0;
 	st.trace = OPTS_GET(opts, trace, NULL);
 	st.trace_ctx = OPTS_GET(opts, trace_ctx, NULL);
 	st.user = OPTS_GET(opts, user, NULL);
+	st.cpu = OPTS_GET(opts, cpu, 0);
 	st.err = err;
 
 	const uint64_t start = st.left;

@@ -57,14 +57,15 @@
 /* ---- the loop: once per inclusion ---- */
 
 #if INTERP_TRACED
+/* The pc and raw slot are taken when the instruction starts: an exit or a
+ * tail call may change the program before the trace line is written. */
 #define VM_TRACE_BEGIN()                                      \
 	do {                                                  \
-		cur = in;                                     \
+		cur_pc = (size_t)(in - st->insns);            \
+		cur_raw = &st->raw[cur_pc];                   \
 		memcpy(before, reg, sizeof(before));          \
 	} while (0)
-#define VM_TRACE_END()                                                               \
-	st->trace(st->trace_ctx, (size_t)(cur - st->insns), &st->raw[cur - st->insns], \
-		  before, reg)
+#define VM_TRACE_END() st->trace(st->trace_ctx, cur_pc, cur_raw, before, reg)
 #else
 #define VM_TRACE_BEGIN() ((void)0)
 #define VM_TRACE_END() ((void)0)
@@ -95,7 +96,8 @@ static int INTERP_LOOP_NAME(struct interp_state *st)
 	uint64_t left = st->left;
 	int rc = 0;
 #if INTERP_TRACED
-	const struct isa_insn *cur = in;
+	size_t cur_pc = 0;
+	const struct bpfvm_insn *cur_raw = st->raw;
 	uint64_t before[BPFVM_NREGS];
 #endif
 #if INTERP_COMPUTED_GOTO
@@ -108,6 +110,7 @@ static int INTERP_LOOP_NAME(struct interp_state *st)
 #endif
 
 	for (;;) {
+enter:
 		VM_FETCH();
 		vmdispatch(VM_ID())
 		{
@@ -129,6 +132,14 @@ static int INTERP_LOOP_NAME(struct interp_state *st)
 		VM_RETIRE();
 	}
 
+tail_call:
+	/* The call instruction completed; the new program starts at its first
+	 * instruction, in the same frame, with the registers as they are. */
+	VM_TRACE_END();
+	state_set_program(st, st->tail_to);
+	st->tail_to = NULL;
+	in = st->insns;
+	goto enter;
 pkt_oob:
 	/* LD_ABS/LD_IND outside the packet end the program with 0, as the
 	 * kernel does: a normal return, not an error. */

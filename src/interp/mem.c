@@ -12,6 +12,7 @@
 
 #include "common/error.h"
 #include "mem.h"
+#include "maps/map.h"
 
 static const char *const access_name[] = {
 	[MEM_READ] = "read",
@@ -43,4 +44,9 @@ int mem_misaligned(struct bpfvm_error *err, long pc, unsigned size, unsigned reg
 	return err_insn(err, -EFAULT, pc,
 			"misaligned atomic access of %u %s at r%u%+d (0x%" PRIx64 ")",
 			size, bytes(size), regno, off, addr);
+}
+
+void *mem_ptr_maps(const struct mem_map *m, uint64_t addr, uint64_t size, bool write)
+{
+	return map_region_find(m->vm, addr, size, write) ? (void *)(uintptr_t)addr : NULL;
 }

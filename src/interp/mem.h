@@ -44,7 +44,14 @@ struct mem_region {
 struct mem_map {
 	struct mem_region r[MEM_MAX_REGIONS];
 	unsigned n; /* regions in use, r[0..n) */
+	/* When set, an access outside r[] may still land in the value storage
+	 * of a live map of this vm (maps reached through map-in-map, or more
+	 * maps than r[] holds): the slow path asks the vm's map registry. */
+	struct bpfvm_vm *vm;
 };
+
+/* The slow path: is [addr, addr + size) in some live map's values? */
+void *mem_ptr_maps(const struct mem_map *m, uint64_t addr, uint64_t size, bool write);
 
 /* What an instruction does with memory, for checks and messages. */
 enum mem_access {
@@ -75,7 +82,7 @@ static inline void *mem_ptr(const struct mem_map *m, uint64_t addr, uint64_t siz
 		if (off < r->len && r->len - off >= size && (r->writable || !write))
 			return (void *)(uintptr_t)addr;
 	}
-	return NULL;
+	return m->vm ? mem_ptr_maps(m, addr, size, write) : NULL;
 }
 
 /*

@@ -93,10 +93,13 @@
 /* ------------------------------------------------------------------ */
 /* Calls and exit                                                      */
 
+/* bpf_tail_call sets st->tail_to; the loop then runs that program. */
 #define BODY_CALL_HELPER(ID, OP, W, SIZE, DVAL)                                  \
 	do {                                                                     \
 		if ((rc = call_helper(st, (uint32_t)in->imm, PC_NOW, -1)) != 0)  \
 			goto fail;                                               \
+		if (INTERP_UNLIKELY(st->tail_to != NULL))                        \
+			goto tail_call;                                          \
 	} while (0)
 #define BODY_CALLX(ID, OP, W, SIZE, DVAL)                                        \
 	do {                                                                     \

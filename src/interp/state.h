@@ -29,6 +29,7 @@
 #include "bpfvm.h"
 #include "isa/isa.h"
 #include "mem.h"
+#include "prog/prog.h"
 
 /* The kernel's BPF_MAX_LOOPS: may_goto iterations allowed per run. */
 #define INTERP_MAY_GOTO_BUDGET (8u * 1024 * 1024)
@@ -38,6 +39,8 @@
 struct interp_frame {
 	uint64_t saved[4];               /* the caller's r6..r9 */
 	const struct isa_insn *call;     /* the call instruction to resume after */
+	const struct bpfvm_prog *prog;   /* the caller's program (tail calls
+					  * may have changed the callee's) */
 };
 
 struct interp_state {
@@ -56,6 +59,9 @@ struct interp_state {
 	bpfvm_trace_fn trace;
 	void *trace_ctx;
 	void *user;                      /* for helpers, bpfvm_call__user() */
+	const struct bpfvm_prog *tail_to; /* set by bpf_tail_call, taken after it */
+	unsigned tail_calls;             /* tail calls made in this run */
+	uint32_t cpu;                    /* opts->cpu: per-CPU map slot */
 	struct bpfvm_error *err;
 
 	struct interp_frame frames[BPFVM_MAX_CALL_DEPTH];
@@ -78,6 +84,15 @@ static inline void state_set_depth(struct interp_state *st, unsigned depth)
 		(uint64_t)(depth + 1) * BPFVM_STACK_SIZE, true);
 }
 
+/* Run prog's instructions from now on (start, a tail call, a return to a
+ * frame whose program a tail call replaced). */
+static inline void state_set_program(struct interp_state *st, const struct bpfvm_prog *prog)
+{
+	st->prog = prog;
+	st->insns = prog->insns;
+	st->raw = prog->raw;
+}
+
 /* Enter a BPF-to-BPF call made by instruction call: save r6..r9 and where
  * to resume. The caller has checked that a frame is free. */
 static inline void state_push_frame(struct interp_state *st, const struct isa_insn *call)
@@ -86,6 +101,7 @@ static inline void state_push_frame(struct interp_state *st, const struct isa_in
 	for (int i = 0; i < 4; i++)
 		f->saved[i] = st->reg[6 + i];
 	f->call = call;
+	f->prog = st->prog;
 	state_set_depth(st, st->depth + 1);
 }
 
@@ -95,6 +111,7 @@ static inline const struct isa_insn *state_pop_frame(struct interp_state *st)
 	struct interp_frame *f = &st->frames[st->depth - 1];
 	for (int i = 0; i < 4; i++)
 		st->reg[6 + i] = f->saved[i];
+	state_set_program(st, f->prog);
 	state_set_depth(st, st->depth - 1);
 	return f->call;
 }

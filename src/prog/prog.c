@@ -7,6 +7,7 @@
 
 #include "common/error.h"
 #include "interp/interp.h"
+#include "maps/map.h"
 #include "prog.h"
 
 /* Calls to helpers the vm does not provide are refused at load, as the
@@ -17,13 +18,65 @@ static int check_helpers(const struct bpfvm_prog *prog, struct bpfvm_error *err)
 		const struct isa_insn *in = &prog->insns[pc];
 		if (in->id == ISA__WIDE_HI || isa_table[in->id].shape != ISA_SHAPE_CALL_HELPER)
 			continue;
-		if (!vm_helper(prog->vm, (uint32_t)in->imm))
+		if (vm_helper(prog->vm, (uint32_t)in->imm))
+			continue;
+		const char *kname = in->imm >= 0 ? bpfvm_helper_kernel_name((uint32_t)in->imm) : NULL;
+		if (kname)
 			return err_insn(err, -EINVAL, (long)pc,
-					"call to helper %d, which this vm does not provide",
-					in->imm);
+					"call to helper %d (bpf_%s), which bpfvm does not provide "
+					"yet", in->imm, kname);
+		return err_insn(err, -EINVAL, (long)pc,
+				"call to helper %d, which this vm does not provide", in->imm);
 	}
 	return 0;
 }
+
+/*
+ * ld_imm64 pseudo forms name maps; the program's own copy of the decoded
+ * instruction becomes a plain ld_imm64 of the map's address (src 1, 5) or
+ * of the address in its value at key 0 (src 2, 6: global data). The raw
+ * slots keep the original form, for disassembly.
+ */
+static int resolve_maps(struct bpfvm_prog *prog, struct bpfvm_error *err)
+{
+	for (size_t pc = 0; pc < prog->n; pc++) {
+		struct isa_insn *in = &prog->insns[pc];
+		if (in->id == ISA__WIDE_HI || isa_table[in->id].shape != ISA_SHAPE_LDDW ||
+		    in->src == 0)
+			continue;
+		if (in->src == 3 || in->src == 4)
+			return err_insn(err, -ENOTSUP, (long)pc,
+					"ld_imm64 %s is not supported yet",
+					in->src == 3 ? "var_addr (BTF variable)" : "code_addr (callback)");
+		uint32_t idx = (uint32_t)in->imm;
+		if (idx >= prog->n_maps)
+			return err_insn(err, -EINVAL, (long)pc,
+					"ld_imm64 refers to map %u, but the program was given %zu map%s",
+					idx, prog->n_maps, prog->n_maps == 1 ? "" : "s");
+		struct bpfvm_map *map = prog->maps[idx];
+		uint64_t addr = (uint64_t)(uintptr_t)map;
+		if (in->src == 2 || in->src == 6) {
+			uint32_t off = (uint32_t)prog->insns[pc + 1].imm, zero = 0;
+			void *value = map_lookup_elem(map, &zero, 0);
+			if (!value || map->max_entries != 1 ||
+			    (map->type != BPFVM_MAP_TYPE_ARRAY))
+				return err_insn(err, -EINVAL, (long)pc,
+						"map '%s' does not allow direct value access "
+						"(it must be an array of one element)", map->name);
+			if (off >= map->value_size)
+				return err_insn(err, -EINVAL, (long)pc,
+						"offset %u is past the %u-byte value of map '%s'",
+						off, map->value_size, map->name);
+			addr = (uint64_t)(uintptr_t)value + off;
+		}
+		in->id = ISA_LDDW;
+		in->src = 0;
+		in->imm64 = addr;
+	}
+	return 0;
+}
+
+static void prog_destroy(struct bpfvm_prog *prog);
 
 int bpfvm_prog__load(struct bpfvm_vm *vm, const struct bpfvm_insn *insns, size_t n,
 		     const struct bpfvm_load_opts *opts, struct bpfvm_prog **out,
@@ -48,6 +101,24 @@ int bpfvm_prog__load(struct bpfvm_vm *vm, const struct bpfvm_insn *insns, size_t
 		return err_set(err, -ENOMEM, "out of memory");
 	prog->vm = vm;
 	prog->n = n;
+	prog->refcnt = 1;
+	prog->prog_type = OPTS_GET(opts, prog_type, 0);
+	struct bpfvm_map *const *maps = OPTS_GET(opts, maps, NULL);
+	size_t n_maps = maps ? OPTS_GET(opts, n_maps, 0) : 0;
+	if (n_maps) {
+		prog->maps = calloc(n_maps, sizeof(*prog->maps));
+		if (!prog->maps) {
+			ret = err_set(err, -ENOMEM, "out of memory");
+			goto fail;
+		}
+		for (size_t i = 0; i < n_maps; i++) {
+			if (!maps[i]) {
+				ret = err_set(err, -EINVAL, "bpfvm_prog__load: maps[%zu] is NULL", i);
+				goto fail;
+			}
+			prog->maps[prog->n_maps++] = bpfvm_map__get(maps[i]);
+		}
+	}
 	const char *name = OPTS_GET(opts, name, NULL);
 	prog->name = strdup(name ? name : "prog");
 	prog->raw = malloc((n ? n : 1) * sizeof(*prog->raw));
@@ -62,24 +133,66 @@ int bpfvm_prog__load(struct bpfvm_vm *vm, const struct bpfvm_insn *insns, size_t
 	ret = isa_decode(prog->raw, n, prog->insns, err);
 	if (ret)
 		goto fail;
+	ret = resolve_maps(prog, err);
+	if (ret)
+		goto fail;
 	ret = check_helpers(prog, err);
 	if (ret)
 		goto fail;
+	ret = vm_prog_register(vm, prog);
+	if (ret) {
+		err_set(err, ret, "out of memory");
+		goto fail;
+	}
 	*out = prog;
 	return 0;
 fail:
-	bpfvm_prog__free(prog);
+	prog_destroy(prog);
 	return ret;
 }
 
-void bpfvm_prog__free(struct bpfvm_prog *prog)
+/* Free a program that no one references (or that never registered). */
+static void prog_destroy(struct bpfvm_prog *prog)
 {
 	if (!prog)
 		return;
+	if (prog->id)
+		vm_prog_unregister(prog->vm, prog);
+	for (size_t i = 0; i < prog->n_maps; i++)
+		bpfvm_map__put(prog->maps[i]);
+	free(prog->maps);
 	free(prog->name);
 	free(prog->raw);
 	free(prog->insns);
 	free(prog);
+}
+
+struct bpfvm_prog *prog_get(struct bpfvm_prog *prog)
+{
+	if (prog)
+		__atomic_fetch_add(&prog->refcnt, 1, __ATOMIC_RELAXED);
+	return prog;
+}
+
+void prog_put(struct bpfvm_prog *prog)
+{
+	if (prog && __atomic_sub_fetch(&prog->refcnt, 1, __ATOMIC_ACQ_REL) == 0)
+		prog_destroy(prog);
+}
+
+void bpfvm_prog__free(struct bpfvm_prog *prog)
+{
+	prog_put(prog);
+}
+
+uint32_t bpfvm_prog__id(const struct bpfvm_prog *prog)
+{
+	return prog ? prog->id : 0;
+}
+
+uint32_t bpfvm_prog__type(const struct bpfvm_prog *prog)
+{
+	return prog ? prog->prog_type : 0;
 }
 
 size_t bpfvm_prog__insn_cnt(const struct bpfvm_prog *prog)
@@ -105,5 +218,10 @@ int bpfvm_prog__run(const struct bpfvm_prog *prog, void *mem, size_t mem_len,
 		return err_set(err, -EINVAL, "bpfvm_prog__run: NULL argument");
 	if (!OPTS_CHECK(bpfvm_run_opts, opts))
 		return err_set(err, -EINVAL, "bpfvm_prog__run: unknown fields set in opts");
+	uint32_t cpu = OPTS_GET(opts, cpu, 0);
+	if (cpu >= prog->vm->nr_cpus)
+		return err_set(err, -EINVAL, "bpfvm_prog__run: cpu %u, but the vm has %u", cpu,
+			       prog->vm->nr_cpus);
 	return interp_run(prog, mem, mem_len, opts, ret, err);
 }
+

@@ -8,6 +8,7 @@
 #ifndef BPFVM_PROG_H
 #define BPFVM_PROG_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,20 +21,47 @@
 struct vm_helper {
 	bpfvm_helper_fn fn; /* NULL when the id is free */
 	char *name;
+	struct bpfvm_helper_proto proto;
 };
+
+struct map_registry;
 
 struct bpfvm_vm {
 	struct vm_helper *helpers; /* indexed by id, n_helpers entries */
 	uint32_t n_helpers;
+	uint32_t nr_cpus;          /* per-CPU map slots */
+	bpfvm_output_fn trace_print;
+	void *trace_ctx;
+	struct map_registry *maps; /* every live map, by address and id */
+	pthread_mutex_t progs_lock; /* guards the live programs below */
+	struct bpfvm_prog **progs;
+	size_t n_progs, cap_progs;
+	uint32_t next_prog_id;
 };
 
 struct bpfvm_prog {
 	struct bpfvm_vm *vm;
 	char *name;
+	uint32_t id;             /* unique in the vm, from 1 */
+	uint32_t prog_type;      /* kernel numbering, 0 = none */
+	int refcnt;              /* atomic: the owner, prog arrays */
 	size_t n;                /* slots */
 	struct bpfvm_insn *raw;  /* as loaded */
-	struct isa_insn *insns;  /* decoded, n entries */
+	struct isa_insn *insns;  /* decoded, n entries; map references resolved */
+	struct bpfvm_map **maps; /* the maps it refers to (a reference each) */
+	size_t n_maps;
 };
+
+/* Program references (prog arrays hold one). prog_put frees with the last. */
+struct bpfvm_prog *prog_get(struct bpfvm_prog *prog);
+void prog_put(struct bpfvm_prog *prog);
+
+/* The vm's live programs: register assigns prog->id. */
+int vm_prog_register(struct bpfvm_vm *vm, struct bpfvm_prog *prog);
+void vm_prog_unregister(struct bpfvm_vm *vm, struct bpfvm_prog *prog);
+/* The live program with id, with a reference taken (prog_put() it), or
+ * NULL. Prog arrays take ids from the host. */
+struct bpfvm_prog *prog_get_by_id(struct bpfvm_vm *vm, uint32_t id);
 
 /* The helper registered under id, or NULL. */
 static inline const struct vm_helper *vm_helper(const struct bpfvm_vm *vm, uint64_t id)

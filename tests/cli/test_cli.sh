@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# test_cli.sh BPFVM EXAMPLES_DIR - checks the bpfvm command line.
+# test_cli.sh BPFVM EXAMPLES_DIR [PROGRAMS_DIR] - checks the bpfvm command line.
 # Each check states what it expects; the first failure stops the test.
 set -u
 bpfvm=$1
 ex=$2
+progs=${3:-}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 n=0
@@ -24,7 +25,7 @@ contains() { [[ "$1" == *"$2"* ]] || fail "expected '$2' in: $1"; n=$((n + 1)); 
 expect 0 "$bpfvm" --help;            contains "$out" "asm"; contains "$out" "disasm"; contains "$out" "run"
 expect 2 "$bpfvm";                    contains "$err" "usage"
 expect 2 "$bpfvm" frobnicate;         contains "$err" "unknown command 'frobnicate'"
-for cmd in asm disasm run; do
+for cmd in asm disasm run prog map; do
   expect 0 "$bpfvm" $cmd --help;      contains "$out" "usage: bpfvm $cmd"
   expect 2 "$bpfvm" $cmd --no-such-option
   expect 2 "$bpfvm" $cmd
@@ -34,7 +35,7 @@ expect 2 "$bpfvm" asm --syntax klingon x.s; contains "$err" "unknown syntax"
 expect 2 "$bpfvm" run --budget -3 x.s;      contains "$err" "--budget"
 expect 2 "$bpfvm" run --mem 00 --mem-file x x.s; contains "$err" "not both"
 # Every option the help lists is accepted by the parser (no stale help).
-for cmd in asm disasm run; do
+for cmd in asm disasm run prog map; do
   "$bpfvm" $cmd --help | grep -oE -- '--[a-z-]+' | sort -u | while read -r opt; do
     "$bpfvm" $cmd "$opt" 2>&1 | grep -q "unrecognized option '$opt'" && fail "$cmd $opt is in the help but not parsed"
   done
@@ -87,5 +88,36 @@ expect 1 "$bpfvm" run -e 'r0 = 1';     contains "$err" "last instruction"
 expect 1 "$bpfvm" run -e 'call 1234
 exit';                                 contains "$err" "helper 1234"
 expect 1 "$bpfvm" run --mem 'zz' -e 'exit'; contains "$err" "hex"
+
+# prog and map: ELF objects.
+if [[ -n "$progs" && -f "$progs/globals.o" ]]; then
+  expect 0 "$bpfvm" prog show "$progs/globals.o"
+  contains "$out" "sched_cls  name tc_first  section tc"; contains "$out" "maps .data,.rodata"
+  expect 0 "$bpfvm" prog show -j "$progs/globals.o"
+  contains "$out" '"name":"xdp_third","type":"xdp","section":"xdp"'
+  expect 0 "$bpfvm" prog dump "$progs/globals.o" tc_second
+  contains "$out" "; scratch[1] = 5; @"; contains "$out" "globals.c:"
+  contains "$out" "call pc+"
+  expect 1 "$bpfvm" prog dump "$progs/globals.o" nosuch; contains "$err" "no program or section named 'nosuch'"
+  expect 0 "$bpfvm" map show "$progs/btf_maps.o"
+  contains "$out" "prog_array  name jmp"; contains "$out" "array_of_maps  name outer"
+  expect 0 "$bpfvm" map dump -j "$progs/globals.o" .rodata
+  contains "$out" '"formatted":{"value":{"limits":[10,20]}}'
+  expect 0 "$bpfvm" map dump "$progs/btf_maps.o" jmp
+  contains "$out" "key: 01 00 00 00  value: "
+  expect 1 "$bpfvm" map dump "$progs/core_reloc.o"; contains "$err" "CO-RE relocation"
+  expect 2 "$bpfvm" map frob "$progs/globals.o"; contains "$err" "unknown verb 'frob'"
+fi
+printf 'not an elf' > "$tmp/bad.o"
+expect 1 "$bpfvm" prog show "$tmp/bad.o"
+# libxdp's objects (Debian's libxdp1): all load but the CO-RE one.
+for obj in /usr/lib/*/bpf/xdp*.o /usr/lib/*/bpf/xsk*.o; do
+  [[ -f "$obj" ]] || continue
+  case "$obj" in
+    */xdpdump_bpf.o) expect 1 "$bpfvm" prog show "$obj"; contains "$err" "CO-RE" ;;
+    *) expect 0 "$bpfvm" prog show "$obj"; contains "$out" "xdp"
+       expect 0 "$bpfvm" map dump -j "$obj" ;;
+  esac
+done
 
 echo "test_cli.sh: $n checks passed"

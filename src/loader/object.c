@@ -1,0 +1,419 @@
+/*
+ * object.c - bpfvm_object: an ELF object turned into live maps and
+ * programs in a vm.
+ *
+ * open reads and relocates (elf_obj_open); load creates the maps in
+ * dependency order (inner-map templates before the maps of maps that name
+ * them), fills global data, loads every program with the object's maps,
+ * then fills prog arrays and maps of maps from their __array(values)
+ * initialisers. A failed load leaves the object as it was opened.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "elf_obj.h"
+#include "isa/isa.h"
+
+struct bpfvm_object {
+	struct bpfvm_vm *vm;
+	char *name;
+	struct elf_obj *elf;
+	struct bpfvm_map **maps;   /* elf->n_maps, after load */
+	struct bpfvm_prog **progs; /* elf->n_progs, after load */
+	/* line info in the public shape, per program (parallel to elf lines) */
+	struct bpfvm_source_line **lines;
+};
+
+/* Longest object file read, a guard against reading a device or a huge
+ * file by mistake. */
+#define OBJECT_MAX_SIZE ((size_t)1 << 30)
+
+/* Line info in the public shape, per program, built once at open so that
+ * the getters stay read-only (objects may be shared between threads). */
+static int build_lines(struct bpfvm_object *obj, struct bpfvm_error *err)
+{
+	const struct elf_obj *elf = obj->elf;
+	obj->lines = calloc(elf->n_progs + 1, sizeof(*obj->lines));
+	if (!obj->lines)
+		return err_set(err, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < elf->n_progs; i++) {
+		const struct elf_prog *p = &elf->progs[i];
+		obj->lines[i] = calloc(p->n_lines + 1, sizeof(**obj->lines));
+		if (!obj->lines[i])
+			return err_set(err, -ENOMEM, "out of memory");
+		for (size_t k = 0; k < p->n_lines; k++)
+			obj->lines[i][k] = (struct bpfvm_source_line){
+				.file = p->lines[k].file, .text = p->lines[k].text,
+				.line = p->lines[k].line, .column = p->lines[k].column,
+			};
+	}
+	return 0;
+}
+
+struct bpfvm_object *bpfvm_object__open_mem(struct bpfvm_vm *vm, const void *data, size_t size,
+					    const struct bpfvm_object_opts *opts,
+					    struct bpfvm_error *err)
+{
+	err_clear(err);
+	if (!vm || (!data && size) || !OPTS_CHECK(bpfvm_object_opts, opts)) {
+		err_set(err, -EINVAL, "bpfvm_object__open: bad arguments");
+		errno = EINVAL;
+		return NULL;
+	}
+	const char *name = OPTS_GET(opts, name, NULL);
+	struct bpfvm_object *obj = calloc(1, sizeof(*obj));
+	if (!obj || !(obj->name = strdup(name ? name : "object"))) {
+		free(obj);
+		err_set(err, -ENOMEM, "out of memory");
+		errno = ENOMEM;
+		return NULL;
+	}
+	obj->vm = vm;
+	int ret = elf_obj_open(data, size, obj->name, &obj->elf, err);
+	if (!ret)
+		ret = build_lines(obj, err);
+	if (ret) {
+		bpfvm_object__close(obj);
+		errno = -ret;
+		return NULL;
+	}
+	return obj;
+}
+
+struct bpfvm_object *bpfvm_object__open_file(struct bpfvm_vm *vm, const char *path,
+					     const struct bpfvm_object_opts *opts,
+					     struct bpfvm_error *err)
+{
+	err_clear(err);
+	if (!path) {
+		err_set(err, -EINVAL, "bpfvm_object__open_file: no path");
+		errno = EINVAL;
+		return NULL;
+	}
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		int e = errno;
+		err_set(err, -e, "cannot open '%s': %s", path, strerror(e));
+		errno = e;
+		return NULL;
+	}
+	size_t cap = 1 << 16, n = 0;
+	char *buf = malloc(cap);
+	while (buf) {
+		n += fread(buf + n, 1, cap - n, f);
+		if (n < cap || cap >= OBJECT_MAX_SIZE)
+			break;
+		char *p = realloc(buf, cap * 2);
+		if (!p) {
+			free(buf);
+			buf = NULL;
+			break;
+		}
+		buf = p;
+		cap *= 2;
+	}
+	int bad = ferror(f);
+	fclose(f);
+	if (!buf || bad || n >= OBJECT_MAX_SIZE) {
+		err_set(err, buf ? -EIO : -ENOMEM, "cannot read '%s'%s", path,
+			n >= OBJECT_MAX_SIZE ? ": larger than 1 GiB" : "");
+		free(buf);
+		errno = buf ? EIO : ENOMEM;
+		return NULL;
+	}
+	const char *base = strrchr(path, '/');
+	BPFVM_OPTS(bpfvm_object_opts, o, .name = OPTS_GET(opts, name, NULL));
+	if (!o.name)
+		o.name = base ? base + 1 : path;
+	struct bpfvm_object *obj = bpfvm_object__open_mem(vm, buf, n, &o, err);
+	free(buf);
+	return obj;
+}
+
+static void unload(struct bpfvm_object *obj)
+{
+	const struct elf_obj *elf = obj->elf;
+	if (obj->progs)
+		for (size_t i = 0; i < elf->n_progs; i++)
+			bpfvm_prog__free(obj->progs[i]);
+	if (obj->maps)
+		for (size_t i = 0; i < elf->n_maps; i++)
+			bpfvm_map__put(obj->maps[i]);
+	free(obj->progs);
+	free(obj->maps);
+	obj->progs = NULL;
+	obj->maps = NULL;
+}
+
+void bpfvm_object__close(struct bpfvm_object *obj)
+{
+	if (!obj)
+		return;
+	if (obj->elf) {
+		unload(obj);
+		if (obj->lines)
+			for (size_t i = 0; i < obj->elf->n_progs; i++)
+				free(obj->lines[i]);
+		elf_obj_free(obj->elf);
+	}
+	free(obj->lines);
+	free(obj->name);
+	free(obj);
+}
+
+/* Create map i, after its inner template (a map of maps names one). */
+static int create_map(struct bpfvm_object *obj, size_t i, int depth, struct bpfvm_error *err)
+{
+	const struct elf_map_def *d = &obj->elf->maps[i];
+	if (obj->maps[i])
+		return 0;
+	if (depth > 8)
+		return err_set(err, -EINVAL, "map '%s': inner maps nest too deep", d->name);
+	struct bpfvm_map *inner = NULL;
+	if (d->inner_idx >= 0) {
+		if ((size_t)d->inner_idx >= obj->elf->n_maps)
+			return err_set(err, -EINVAL, "map '%s': bad inner map index", d->name);
+		int ret = create_map(obj, (size_t)d->inner_idx, depth + 1, err);
+		if (ret)
+			return ret;
+		inner = obj->maps[d->inner_idx];
+	}
+	BPFVM_OPTS(bpfvm_map_opts, mo, .map_flags = d->map_flags, .map_extra = d->map_extra,
+		   .inner_map = inner, .btf_key_type_id = d->btf_key_type_id,
+		   .btf_value_type_id = d->btf_value_type_id);
+	struct bpfvm_error merr;
+	obj->maps[i] = bpfvm_map__create(obj->vm, (enum bpfvm_map_type)d->type, d->name, d->key_size,
+					 d->value_size, d->max_entries, &mo, &merr);
+	if (!obj->maps[i])
+		return err_set(err, merr.code ? merr.code : -EINVAL, "map '%s' (section %s): %s",
+			       d->name, d->section ? d->section : "?", merr.msg);
+	if (d->origin == ELF_MAP_DATA && d->data) {
+		uint32_t zero = 0;
+		int ret = bpfvm_map__update(obj->maps[i], &zero, d->data, BPFVM_ANY);
+		if (ret)
+			return err_set(err, ret, "map '%s': cannot set its initial data", d->name);
+	}
+	return 0;
+}
+
+/* Fill prog arrays and maps of maps from __array(values) initialisers. */
+static int apply_inits(struct bpfvm_object *obj, struct bpfvm_error *err)
+{
+	const struct elf_obj *elf = obj->elf;
+	for (size_t i = 0; i < elf->n_maps; i++) {
+		const struct elf_map_def *d = &elf->maps[i];
+		for (size_t k = 0; k < d->n_inits; k++) {
+			const struct elf_map_init *in = &d->inits[k];
+			uint32_t id = 0;
+			if (in->prog_idx >= 0 && (size_t)in->prog_idx < elf->n_progs)
+				id = bpfvm_prog__id(obj->progs[in->prog_idx]);
+			else if (in->map_idx >= 0 && (size_t)in->map_idx < elf->n_maps)
+				id = bpfvm_map__id(obj->maps[in->map_idx]);
+			else
+				return err_set(err, -EINVAL, "map '%s': slot %u names nothing",
+					       d->name, in->index);
+			int ret = bpfvm_map__update(obj->maps[i], &in->index, &id, BPFVM_ANY);
+			if (ret)
+				return err_set(err, ret, "map '%s': cannot set slot %u: %s", d->name,
+					       in->index, strerror(-ret));
+		}
+	}
+	return 0;
+}
+
+int bpfvm_object__load(struct bpfvm_object *obj, struct bpfvm_error *err)
+{
+	err_clear(err);
+	if (!obj)
+		return err_set(err, -EINVAL, "bpfvm_object__load: NULL object");
+	if (obj->progs)
+		return err_set(err, -EALREADY, "object '%s' is already loaded", obj->name);
+	const struct elf_obj *elf = obj->elf;
+	int ret = -ENOMEM;
+	obj->maps = calloc(elf->n_maps + 1, sizeof(*obj->maps));
+	obj->progs = calloc(elf->n_progs + 1, sizeof(*obj->progs));
+	if (!obj->maps || !obj->progs) {
+		err_set(err, ret, "out of memory");
+		goto fail;
+	}
+	for (size_t i = 0; i < elf->n_maps; i++) {
+		ret = create_map(obj, i, 0, err);
+		if (ret)
+			goto fail;
+	}
+	for (size_t i = 0; i < elf->n_progs; i++) {
+		const struct elf_prog *p = &elf->progs[i];
+		BPFVM_OPTS(bpfvm_load_opts, lo, .name = p->name, .maps = obj->maps,
+			   .n_maps = elf->n_maps, .prog_type = p->prog_type);
+		struct bpfvm_error perr;
+		ret = bpfvm_prog__load(obj->vm, p->insns, p->n_insns, &lo, &obj->progs[i], &perr);
+		if (ret) {
+			const struct bpfvm_source_line *src =
+				perr.insn >= 0 ? bpfvm_object__prog_line(obj, i, (size_t)perr.insn)
+					       : NULL;
+			err_insn(err, ret, perr.insn, "program '%s' (section %s): %s%s%s%s",
+				 p->name, p->section, perr.msg, src ? " (" : "",
+				 src ? src->file : "", src ? ")" : "");
+			if (src)
+				err->line = (int)src->line, err->column = (int)src->column;
+			goto fail;
+		}
+	}
+	ret = apply_inits(obj, err);
+	if (ret)
+		goto fail;
+	return 0;
+fail:
+	unload(obj);
+	return ret;
+}
+
+/* ---- getters ---- */
+
+const char *bpfvm_object__name(const struct bpfvm_object *obj)
+{
+	return obj ? obj->name : NULL;
+}
+
+bool bpfvm_object__has_btf(const struct bpfvm_object *obj)
+{
+	return obj && obj->elf->btf;
+}
+
+const struct btf *bpfvm_object__btf(const struct bpfvm_object *obj)
+{
+	return obj ? obj->elf->btf : NULL;
+}
+
+size_t bpfvm_object__prog_cnt(const struct bpfvm_object *obj)
+{
+	return obj ? obj->elf->n_progs : 0;
+}
+
+static const struct elf_prog *eprog(const struct bpfvm_object *obj, size_t i)
+{
+	return obj && i < obj->elf->n_progs ? &obj->elf->progs[i] : NULL;
+}
+
+struct bpfvm_prog *bpfvm_object__prog(const struct bpfvm_object *obj, size_t i)
+{
+	return eprog(obj, i) && obj->progs ? obj->progs[i] : NULL;
+}
+
+const char *bpfvm_object__prog_name(const struct bpfvm_object *obj, size_t i)
+{
+	return eprog(obj, i) ? eprog(obj, i)->name : NULL;
+}
+
+const char *bpfvm_object__prog_section(const struct bpfvm_object *obj, size_t i)
+{
+	return eprog(obj, i) ? eprog(obj, i)->section : NULL;
+}
+
+uint32_t bpfvm_object__prog_type(const struct bpfvm_object *obj, size_t i)
+{
+	return eprog(obj, i) ? eprog(obj, i)->prog_type : 0;
+}
+
+const struct bpfvm_insn *bpfvm_object__prog_insns(const struct bpfvm_object *obj, size_t i,
+						   size_t *n)
+{
+	const struct elf_prog *p = eprog(obj, i);
+	if (n)
+		*n = p ? p->n_insns : 0;
+	return p ? p->insns : NULL;
+}
+
+struct bpfvm_prog *bpfvm_object__find_prog(const struct bpfvm_object *obj, const char *name)
+{
+	for (size_t i = 0; name && i < bpfvm_object__prog_cnt(obj); i++)
+		if (!strcmp(obj->elf->progs[i].name, name))
+			return bpfvm_object__prog(obj, i);
+	return NULL;
+}
+
+size_t bpfvm_object__map_cnt(const struct bpfvm_object *obj)
+{
+	return obj ? obj->elf->n_maps : 0;
+}
+
+struct bpfvm_map *bpfvm_object__map(const struct bpfvm_object *obj, size_t i)
+{
+	return obj && i < obj->elf->n_maps && obj->maps ? obj->maps[i] : NULL;
+}
+
+const char *bpfvm_object__map_name(const struct bpfvm_object *obj, size_t i)
+{
+	return obj && i < obj->elf->n_maps ? obj->elf->maps[i].name : NULL;
+}
+
+struct bpfvm_map *bpfvm_object__find_map(const struct bpfvm_object *obj, const char *name)
+{
+	for (size_t i = 0; name && i < bpfvm_object__map_cnt(obj); i++)
+		if (!strcmp(obj->elf->maps[i].name, name))
+			return bpfvm_object__map(obj, i);
+	return NULL;
+}
+
+int bpfvm_object__map_info(const struct bpfvm_object *obj, size_t i, struct bpfvm_map_info *info)
+{
+	if (!obj || i >= obj->elf->n_maps || !info)
+		return -EINVAL;
+	const struct elf_map_def *d = &obj->elf->maps[i];
+	*info = (struct bpfvm_map_info){
+		.type = (enum bpfvm_map_type)d->type,
+		.key_size = d->key_size,
+		.value_size = d->value_size,
+		.max_entries = d->max_entries,
+		.map_flags = d->map_flags,
+		.section = d->section,
+		.global_data = d->origin == ELF_MAP_DATA,
+		.btf_key_type_id = d->btf_key_type_id,
+		.btf_value_type_id = d->btf_value_type_id,
+	};
+	return 0;
+}
+
+const struct bpfvm_source_line *bpfvm_object__prog_line(const struct bpfvm_object *obj, size_t i,
+							 size_t insn)
+{
+	const struct elf_prog *p = eprog(obj, i);
+	if (!p || !p->n_lines)
+		return NULL;
+	/* Binary search: lines are sorted by instruction. */
+	size_t lo = 0, hi = p->n_lines;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (p->lines[mid].insn < insn)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == p->n_lines || p->lines[lo].insn != insn)
+		return NULL;
+	return &obj->lines[i][lo];
+}
+
+size_t bpfvm_object__prog_maps(const struct bpfvm_object *obj, size_t i, size_t *idx, size_t max)
+{
+	const struct elf_prog *p = eprog(obj, i);
+	size_t count = 0;
+	for (size_t pc = 0; p && pc < p->n_insns; pc++) {
+		const struct isa_desc *d = isa_lookup(&p->insns[pc]);
+		if (!d || d->shape != ISA_SHAPE_LDDW)
+			continue;
+		if (d->dval == 5 || d->dval == 6) { /* map_by_idx, map_val(map_by_idx) */
+			size_t m = (uint32_t)p->insns[pc].imm;
+			bool seen = false;
+			for (size_t k = 0; k < count; k++)
+				seen |= idx[k] == m;
+			if (!seen && count < max && m < obj->elf->n_maps)
+				idx[count++] = m;
+		}
+		pc++; /* the second slot */
+	}
+	return count;
+}

@@ -1,0 +1,34 @@
+/*
+ * object_args.c - opening objects for the prog and map commands.
+ */
+#include "object_args.h"
+
+#include <errno.h>
+#include <string.h>
+
+int tool_object_open(const struct tool_cmd *cmd, const char *path, bool load,
+		     struct tool_object *out)
+{
+	struct bpfvm_error err;
+	out->obj = NULL;
+	out->vm = bpfvm_vm__new(NULL);
+	if (!out->vm) {
+		fprintf(stderr, "bpfvm %s: %s\n", cmd->name, strerror(errno));
+		return -1;
+	}
+	out->obj = bpfvm_object__open_file(out->vm, path, NULL, &err);
+	if (!out->obj || (load && bpfvm_object__load(out->obj, &err))) {
+		tool_print_error(cmd->name, &err);
+		return -1;
+	}
+	return 0;
+}
+
+void tool_object_close(struct tool_object *o)
+{
+	bpfvm_object__close(o->obj);
+	bpfvm_vm__free(o->vm);
+	o->obj = NULL;
+	o->vm = NULL;
+}
+
