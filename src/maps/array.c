@@ -160,28 +160,13 @@ static int percpu_host_update(struct bpfvm_map *map, const void *key, const void
 	return 0;
 }
 
-static int array_get_next_key(struct bpfvm_map *map, const void *key, void *next_key)
-{
-	uint32_t index = 0, next;
-	if (key)
-		memcpy(&index, key, 4);
-	if (!key || index >= map->max_entries)
-		next = 0;
-	else if (index == map->max_entries - 1)
-		return -ENOENT;
-	else
-		next = index + 1;
-	memcpy(next_key, &next, 4);
-	return 0;
-}
-
 const struct map_ops array_map_ops = {
 	.alloc = array_alloc,
 	.free = array_free,
 	.lookup = array_lookup,
 	.update = array_update,
 	.delete = array_delete,
-	.get_next_key = array_get_next_key,
+	.get_next_key = map_index_get_next_key,
 };
 
 const struct map_ops percpu_array_map_ops = {
@@ -192,5 +177,5 @@ const struct map_ops percpu_array_map_ops = {
 	.delete = array_delete,
 	.host_lookup = percpu_host_lookup,
 	.host_update = percpu_host_update,
-	.get_next_key = array_get_next_key,
+	.get_next_key = map_index_get_next_key,
 };

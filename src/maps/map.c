@@ -265,6 +265,21 @@ int bpfvm_map__delete(struct bpfvm_map *map, const void *key)
 	return (int)map->ops->delete(map, key);
 }
 
+int map_index_get_next_key(struct bpfvm_map *map, const void *key, void *next_key)
+{
+	uint32_t index = 0, next;
+	if (key)
+		memcpy(&index, key, 4);
+	if (!key || index >= map->max_entries)
+		next = 0;
+	else if (index == map->max_entries - 1)
+		return -ENOENT;
+	else
+		next = index + 1;
+	memcpy(next_key, &next, 4);
+	return 0;
+}
+
 int bpfvm_map__get_next_key(struct bpfvm_map *map, const void *key, void *next_key)
 {
 	if (!map || !next_key)

@@ -108,6 +108,11 @@ extern const struct map_ops redirect_map_ops; /* devmap, cpumap, xskmap */
 /* Check the flags every type shares: only those in allowed, and not both
  * RDONLY_PROG and WRONLY_PROG (or RDONLY and WRONLY). 0 or -EINVAL + err. */
 int map_check_flags(const struct bpfvm_map *attr, uint32_t allowed, struct bpfvm_error *err);
+
+/* get_next_key for maps indexed by a u32 key 0..max_entries-1 (array,
+ * prog array, map of maps, perf event array): NULL or an out-of-range
+ * key gives 0, the last index gives -ENOENT. */
+int map_index_get_next_key(struct bpfvm_map *map, const void *key, void *next_key);
 /* Record [base, base + len) as value storage programs may access. */
 void map_add_region(struct bpfvm_map *map, void *base, size_t len);
 /* Values are stored in 8-byte slots, as the kernel's round_up(value_size, 8). */

@@ -154,21 +154,6 @@ static int aom_host_delete(struct bpfvm_map *map, const void *key)
 	return 0;
 }
 
-static int aom_get_next_key(struct bpfvm_map *map, const void *key, void *next_key)
-{
-	uint32_t index = 0, next;
-	if (key)
-		memcpy(&index, key, 4);
-	if (!key || index >= map->max_entries)
-		next = 0;
-	else if (index == map->max_entries - 1)
-		return -ENOENT;
-	else
-		next = index + 1;
-	memcpy(next_key, &next, 4);
-	return 0;
-}
-
 const struct map_ops array_of_maps_map_ops = {
 	.alloc = aom_alloc,
 	.free = aom_free,
@@ -176,7 +161,7 @@ const struct map_ops array_of_maps_map_ops = {
 	.host_lookup = aom_host_lookup,
 	.host_update = aom_host_update,
 	.host_delete = aom_host_delete,
-	.get_next_key = aom_get_next_key,
+	.get_next_key = map_index_get_next_key,
 };
 
 /* ---- hash of maps: the hash core storing map pointers ---- */

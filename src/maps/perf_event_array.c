@@ -146,24 +146,9 @@ static int perf_consume(struct bpfvm_map *map, bpfvm_ringbuf_fn fn, void *ctx)
 	return count;
 }
 
-static int perf_get_next_key(struct bpfvm_map *map, const void *key, void *next_key)
-{
-	uint32_t index = 0, next;
-	if (key)
-		memcpy(&index, key, 4);
-	if (!key || index >= map->max_entries)
-		next = 0;
-	else if (index == map->max_entries - 1)
-		return -ENOENT;
-	else
-		next = index + 1;
-	memcpy(next_key, &next, 4);
-	return 0;
-}
-
 const struct map_ops perf_event_array_map_ops = {
 	.alloc = perf_alloc,
 	.free = perf_free,
 	.consume = perf_consume,
-	.get_next_key = perf_get_next_key,
+	.get_next_key = map_index_get_next_key,
 };

@@ -106,21 +106,6 @@ static int prog_array_host_delete(struct bpfvm_map *map, const void *key)
 	return 0;
 }
 
-static int prog_array_get_next_key(struct bpfvm_map *map, const void *key, void *next_key)
-{
-	uint32_t index = 0, next;
-	if (key)
-		memcpy(&index, key, 4);
-	if (!key || index >= map->max_entries)
-		next = 0;
-	else if (index == map->max_entries - 1)
-		return -ENOENT;
-	else
-		next = index + 1;
-	memcpy(next_key, &next, 4);
-	return 0;
-}
-
 struct bpfvm_prog *prog_array_get(struct bpfvm_map *map, uint32_t index)
 {
 	if (!map || map->type != BPFVM_MAP_TYPE_PROG_ARRAY || index >= map->max_entries)
@@ -144,5 +129,5 @@ const struct map_ops prog_array_map_ops = {
 	.host_lookup = prog_array_host_lookup,
 	.host_update = prog_array_host_update,
 	.host_delete = prog_array_host_delete,
-	.get_next_key = prog_array_get_next_key,
+	.get_next_key = map_index_get_next_key,
 };

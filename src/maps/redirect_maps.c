@@ -68,16 +68,11 @@ static long redirect_update(struct bpfvm_map *map, const void *key, const void *
 	return array_map_ops.update(map, key, value, flags, cpu);
 }
 
-static int redirect_get_next_key(struct bpfvm_map *map, const void *key, void *next_key)
-{
-	return array_map_ops.get_next_key(map, key, next_key);
-}
-
 const struct map_ops redirect_map_ops = {
 	.alloc = redirect_alloc,
 	.free = redirect_free,
 	.lookup = redirect_lookup,
 	.update = redirect_update,
 	.delete = redirect_delete,
-	.get_next_key = redirect_get_next_key,
+	.get_next_key = map_index_get_next_key,
 };
