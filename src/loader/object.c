@@ -184,9 +184,14 @@ static int create_map(struct bpfvm_object *obj, size_t i, int depth, struct bpfv
 	BPFVM_OPTS(bpfvm_map_opts, mo, .map_flags = d->map_flags, .map_extra = d->map_extra,
 		   .inner_map = inner, .btf_key_type_id = d->btf_key_type_id,
 		   .btf_value_type_id = d->btf_value_type_id);
+	/* As libbpf: a perf event array without max_entries gets one slot per
+	 * CPU. */
+	uint32_t max_entries = d->max_entries;
+	if (d->type == BPFVM_MAP_TYPE_PERF_EVENT_ARRAY && !max_entries)
+		max_entries = bpfvm_vm__nr_cpus(obj->vm);
 	struct bpfvm_error merr;
 	obj->maps[i] = bpfvm_map__create(obj->vm, (enum bpfvm_map_type)d->type, d->name, d->key_size,
-					 d->value_size, d->max_entries, &mo, &merr);
+					 d->value_size, max_entries, &mo, &merr);
 	if (!obj->maps[i])
 		return err_set(err, merr.code ? merr.code : -EINVAL, "map '%s' (section %s): %s",
 			       d->name, d->section ? d->section : "?", merr.msg);
