@@ -27,6 +27,7 @@
 /* maps.c */
 HELPER_DECL(map_lookup_elem);
 HELPER_DECL(tail_call);
+HELPER_DECL(loop);
 HELPER_DECL(redirect_map);
 HELPER_DECL(map_update_elem);
 HELPER_DECL(map_delete_elem);

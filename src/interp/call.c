@@ -10,6 +10,7 @@
 #include <inttypes.h>
 
 #include "call.h"
+#include "interp.h"
 #include "common/error.h"
 #include "prog/prog.h"
 
@@ -76,4 +77,23 @@ int call_tail(struct bpfvm_call *call, const struct bpfvm_prog *prog)
 	st->tail_calls++;
 	st->tail_to = prog;
 	return 0;
+}
+
+int call_callback(struct bpfvm_call *call, uint64_t fn, const uint64_t args[5], uint64_t *ret)
+{
+	struct interp_state *st = call->st;
+	const struct bpfvm_prog *prog = st->prog;
+	/* Wraps to a huge offset when fn is below the program: refused too. */
+	uint64_t off = fn - (uint64_t)(uintptr_t)prog->insns;
+	size_t pc = (size_t)(off / sizeof(struct isa_insn));
+	if (off % sizeof(struct isa_insn) || off / sizeof(struct isa_insn) >= prog->n ||
+	    !prog_is_callback(prog, pc)) {
+		bpfvm_call__fail(call, -EINVAL,
+				 "the callback argument is not a function of this program");
+		return -EINVAL;
+	}
+	int rc = interp_callback(st, &prog->insns[pc], args, ret);
+	if (rc)
+		call->fail_code = rc; /* st->err already says why */
+	return rc;
 }

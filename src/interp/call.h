@@ -37,6 +37,15 @@ struct bpfvm_call {
 int call_tail(struct bpfvm_call *call, const struct bpfvm_prog *prog);
 
 /*
+ * Run the callback fn (a value the program passed: the address ld_imm64
+ * code_addr gave) with r1..r5 = args, and return its r0 in *ret. fn must
+ * be a function the program named with code_addr; anything else stops the
+ * run. Returns 0, or the negative errno that stops the run (the helper
+ * then returns at once; the run ends with that error).
+ */
+int call_callback(struct bpfvm_call *call, uint64_t fn, const uint64_t args[5], uint64_t *ret);
+
+/*
  * r0 = helper id (r1..r5) for the call instruction at pc. via_reg names the
  * register holding id for callx (-1 for a plain call), for the message when
  * no such helper exists. Returns 0, or the negative errno that stops the

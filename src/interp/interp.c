@@ -75,6 +75,8 @@ int interp_run(const struct bpfvm_prog *prog, void *mem, size_t mem_len,
 	state_set_program(&st, prog);
 	st.tail_to = NULL;
 	st.tail_calls = 0;
+	st.start = prog->insns;
+	st.stop_depth = 0;
 	st.pkt = mem;
 	st.pkt_len = mem ? mem_len : 0;
 	st.trace = OPTS_GET(opts, trace, NULL);
@@ -91,5 +93,30 @@ int interp_run(const struct bpfvm_prog *prog, void *mem, size_t mem_len,
 		*count = start - st.left;
 	if (rc == 0)
 		*ret = st.reg[0];
+	return rc;
+}
+
+int interp_callback(struct interp_state *st, const struct isa_insn *entry, const uint64_t args[5],
+		    uint64_t *ret)
+{
+	long pc = (long)(entry - st->insns);
+	if (st->depth + 1 >= BPFVM_MAX_CALL_DEPTH)
+		return err_insn(st->err, -E2BIG, pc, "callback: call depth exceeds %d frames",
+				BPFVM_MAX_CALL_DEPTH);
+	/* A frame of its own, as a BPF-to-BPF call; the helper's r1..r5 are
+	 * clobbered anyway, and r6..r9 come back when the frame is popped. */
+	state_push_frame(st, NULL);
+	memcpy(&st->reg[1], args, 5 * sizeof(uint64_t));
+	const struct isa_insn *saved_start = st->start;
+	unsigned saved_stop = st->stop_depth;
+	st->start = entry;
+	st->stop_depth = st->depth;
+	int rc = st->trace ? interp_loop_traced(st) : interp_loop_plain(st);
+	st->start = saved_start;
+	st->stop_depth = saved_stop;
+	if (rc == 0) {
+		*ret = st->reg[0];
+		(void)state_pop_frame(st);
+	}
 	return rc;
 }

@@ -92,7 +92,7 @@
 static int INTERP_LOOP_NAME(struct interp_state *st)
 {
 	uint64_t *const reg = st->reg;
-	const struct isa_insn *in = st->insns;
+	const struct isa_insn *in = st->start;
 	uint64_t left = st->left;
 	int rc = 0;
 #if INTERP_TRACED

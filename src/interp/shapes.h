@@ -94,18 +94,24 @@
 /* Calls and exit                                                      */
 
 /* bpf_tail_call sets st->tail_to; the loop then runs that program. */
+/* The budget counter lives in the loop's local `left`; a helper may run a
+ * callback (bpf_loop) that spends from it too, so it is handed over in
+ * st->left for the call and taken back after. */
+#define HELPER_CALL(ID_EXPR, VIA_REG)                                            \
+	do {                                                                     \
+		st->left = left;                                                 \
+		rc = call_helper(st, (ID_EXPR), PC_NOW, (VIA_REG));              \
+		left = st->left;                                                 \
+		if (rc != 0)                                                     \
+			goto fail;                                               \
+	} while (0)
 #define BODY_CALL_HELPER(ID, OP, W, SIZE, DVAL)                                  \
 	do {                                                                     \
-		if ((rc = call_helper(st, (uint32_t)in->imm, PC_NOW, -1)) != 0)  \
-			goto fail;                                               \
+		HELPER_CALL((uint32_t)in->imm, -1);                              \
 		if (INTERP_UNLIKELY(st->tail_to != NULL))                        \
 			goto tail_call;                                          \
 	} while (0)
-#define BODY_CALLX(ID, OP, W, SIZE, DVAL)                                        \
-	do {                                                                     \
-		if ((rc = call_helper(st, DST, PC_NOW, in->dst)) != 0)           \
-			goto fail;                                               \
-	} while (0)
+#define BODY_CALLX(ID, OP, W, SIZE, DVAL) HELPER_CALL(DST, in->dst)
 #define BODY_CALL_KFUNC(ID, OP, W, SIZE, DVAL) \
 	FAIL(err_insn(st->err, -ENOTSUP, PC_NOW, "kfunc calls are not supported"))
 #define BODY_CALL_LOCAL(ID, OP, W, SIZE, DVAL)                                    \
@@ -117,9 +123,11 @@
 		state_push_frame(st, in);                                         \
 		in += in->imm;                                                    \
 	} while (0)
+/* The frame the loop was started for returns: the program (depth 0), or
+ * a callback a helper runs (its frame). */
 #define BODY_EXIT(ID, OP, W, SIZE, DVAL)               \
 	do {                                           \
-		if (st->depth == 0)                    \
+		if (st->depth == st->stop_depth)       \
 			goto done;                     \
 		in = state_pop_frame(st);              \
 	} while (0)

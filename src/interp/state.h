@@ -60,6 +60,10 @@ struct interp_state {
 	void *trace_ctx;
 	void *user;                      /* for helpers, bpfvm_call__user() */
 	const struct bpfvm_prog *tail_to; /* set by bpf_tail_call, taken after it */
+	const struct isa_insn *start;    /* where the loop begins: the entry, or
+					  * a callback's first instruction */
+	unsigned stop_depth;             /* an exit at this depth ends the loop:
+					  * 0, or a callback's frame */
 	unsigned tail_calls;             /* tail calls made in this run */
 	uint32_t cpu;                    /* opts->cpu: per-CPU map slot */
 	struct bpfvm_error *err;

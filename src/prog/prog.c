@@ -31,6 +31,42 @@ static int check_helpers(const struct bpfvm_prog *prog, struct bpfvm_error *err)
 	return 0;
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* ld_imm64 code_addr (the kernel's BPF_PSEUDO_FUNC): imm is the offset of
+ * a function from the next slot, as in a call. It becomes the address of
+ * that function's first decoded instruction, which helpers taking a
+ * callback (bpf_loop) check against the list kept here. */
+static int resolve_callback(struct bpfvm_prog *prog, size_t pc, struct bpfvm_error *err)
+{
+	struct isa_insn *in = &prog->insns[pc];
+	long target = (long)pc + 1 + in->imm;
+	if (target < 0 || (size_t)target >= prog->n || prog->insns[target].id == ISA__WIDE_HI)
+		return err_insn(err, -EINVAL, (long)pc,
+				"ld_imm64 code_addr: function %ld is not an instruction of the program",
+				target);
+	uint32_t *cb = realloc(prog->callbacks, (prog->n_callbacks + 1) * sizeof(*cb));
+	if (!cb)
+		return err_set(err, -ENOMEM, "out of memory");
+	prog->callbacks = cb;
+	cb[prog->n_callbacks++] = (uint32_t)target;
+	qsort(cb, prog->n_callbacks, sizeof(*cb), cmp_u32);
+	in->id = ISA_LDDW;
+	in->src = 0;
+	in->imm64 = (uint64_t)(uintptr_t)&prog->insns[target];
+	return 0;
+}
+
+bool prog_is_callback(const struct bpfvm_prog *prog, size_t pc)
+{
+	return bsearch(&(uint32_t){ (uint32_t)pc }, prog->callbacks, prog->n_callbacks,
+		       sizeof(uint32_t), cmp_u32) != NULL;
+}
+
 /*
  * ld_imm64 pseudo forms name maps; the program's own copy of the decoded
  * instruction becomes a plain ld_imm64 of the map's address (src 1, 5) or
@@ -44,10 +80,15 @@ static int resolve_maps(struct bpfvm_prog *prog, struct bpfvm_error *err)
 		if (in->id == ISA__WIDE_HI || isa_table[in->id].shape != ISA_SHAPE_LDDW ||
 		    in->src == 0)
 			continue;
-		if (in->src == 3 || in->src == 4)
+		if (in->src == 3)
 			return err_insn(err, -ENOTSUP, (long)pc,
-					"ld_imm64 %s is not supported yet",
-					in->src == 3 ? "var_addr (BTF variable)" : "code_addr (callback)");
+					"ld_imm64 var_addr (a BTF variable) is not supported yet");
+		if (in->src == 4) {
+			int ret = resolve_callback(prog, pc, err);
+			if (ret)
+				return ret;
+			continue;
+		}
 		uint32_t idx = (uint32_t)in->imm;
 		if (idx >= prog->n_maps)
 			return err_insn(err, -EINVAL, (long)pc,
@@ -161,6 +202,7 @@ static void prog_destroy(struct bpfvm_prog *prog)
 	for (size_t i = 0; i < prog->n_maps; i++)
 		bpfvm_map__put(prog->maps[i]);
 	free(prog->maps);
+	free(prog->callbacks);
 	free(prog->name);
 	free(prog->raw);
 	free(prog->insns);

@@ -9,6 +9,7 @@
 #define BPFVM_PROG_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -50,7 +51,13 @@ struct bpfvm_prog {
 	struct isa_insn *insns;  /* decoded, n entries; map references resolved */
 	struct bpfvm_map **maps; /* the maps it refers to (a reference each) */
 	size_t n_maps;
+	uint32_t *callbacks;     /* sorted slots that ld_imm64 code_addr names:
+				  * the only functions helpers may call back */
+	size_t n_callbacks;
 };
+
+/* Is slot pc a function this program may pass to a helper as a callback? */
+bool prog_is_callback(const struct bpfvm_prog *prog, size_t pc);
 
 /* Program references (prog arrays hold one). prog_put frees with the last. */
 struct bpfvm_prog *prog_get(struct bpfvm_prog *prog);

@@ -137,6 +137,34 @@ static void test_legacy_layouts(void)
 	}
 }
 
+/* bpf_loop calling back into static functions of the object. */
+static void test_callbacks(void)
+{
+	struct bpfvm_vm *vm = bpfvm_vm__new(NULL);
+	struct bpfvm_object *obj = open_loaded(vm, "callbacks.o");
+	CHECK_EQ_U64(run(obj, "sum_loop"), 4950 * 1000 + 100);
+	CHECK_EQ_U64(run(obj, "stop_loop"), 55011);
+	CHECK_EQ_U64(run(obj, "map_loop"), 5);
+	uint32_t zero = 0;
+	uint64_t hits = 0;
+	CHECK(bpfvm_map__lookup(bpfvm_object__find_map(obj, "hits"), &zero, &hits) == 0);
+	CHECK_EQ_U64(hits, 10);
+
+	/* The budget counts the callback's instructions too. */
+	struct bpfvm_error err;
+	uint64_t r0, used = 0;
+	BPFVM_OPTS(bpfvm_run_opts, opts, .insn_count = &used);
+	CHECK(bpfvm_prog__run(bpfvm_object__find_prog(obj, "sum_loop"), NULL, 0, &opts, &r0,
+			      &err) == 0);
+	CHECK(used > 100 * 4);
+	BPFVM_OPTS(bpfvm_run_opts, tight, .insn_budget = 200);
+	CHECK(bpfvm_prog__run(bpfvm_object__find_prog(obj, "sum_loop"), NULL, 0, &tight, &r0,
+			      &err) == -E2BIG);
+	CHECK_STR_CONTAINS(err.msg, "budget");
+	bpfvm_object__close(obj);
+	bpfvm_vm__free(vm);
+}
+
 /* CO-RE against types bpfvm does not have yet is refused with a message. */
 static void test_core_refused(void)
 {
@@ -154,6 +182,7 @@ int main(void)
 	test_globals();
 	test_btf_maps();
 	test_legacy_layouts();
+	test_callbacks();
 	test_core_refused();
 	CHECK_DONE();
 }

@@ -3,7 +3,8 @@
  * fall-through on an empty or out-of-range slot, the kernel's limit of 33
  * tail calls per run, and a tail call from a BPF-to-BPF subprogram
  * returning to the caller's frame. Also bpf_redirect_map, the other
- * helper that hands control to a target named in a map.
+ * helper that hands control to a target named in a map, and bpf_loop's
+ * callbacks, which must be functions the program named with code_addr.
  */
 #include <errno.h>
 
@@ -139,6 +140,28 @@ int main(void)
 	CHECK_EQ_U64(run(pr), 4);
 	bpfvm_prog__free(pr);
 	bpfvm_map__put(xsk);
+
+	/* bpf_loop with a callback that is not one of the program's functions
+	 * (a stack address, then a code_addr-free instruction address) stops. */
+	struct bpfvm_insn badcb[] = {
+		I_MOV64_IMM(1, 3), I_MOV64_REG(2, 10), I_MOV64_IMM(3, 0), I_MOV64_IMM(4, 0),
+		I_CALL(181), I_EXIT(),
+	};
+	struct bpfvm_prog *pbad = load(badcb, ARRAY_SIZE(badcb));
+	CHECK(bpfvm_prog__run(pbad, NULL, 0, NULL, &r0, &err) == -EINVAL);
+	CHECK(err.insn == 4);
+	CHECK_STR_CONTAINS(err.msg, "not a function of this program");
+	bpfvm_prog__free(pbad);
+	/* And a real one: code_addr names the callback (r0 = i, so it stops
+	 * when i == 1 after 2 iterations). */
+	struct bpfvm_insn goodcb[] = {
+		I_MOV64_IMM(1, 9), I_LD_IMM64_RAW(2, 4, 5, 0), I_MOV64_IMM(3, 0),
+		I_MOV64_IMM(4, 0), I_CALL(181), I_EXIT(),
+		I_MOV64_REG(0, 1), I_EXIT(), /* the callback at slot 7 */
+	};
+	struct bpfvm_prog *pgood = load(goodcb, ARRAY_SIZE(goodcb));
+	CHECK_EQ_U64(run(pgood), 2);
+	bpfvm_prog__free(pgood);
 
 	bpfvm_prog__free(pf);
 	bpfvm_prog__free(pd);
