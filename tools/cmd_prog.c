@@ -106,8 +106,9 @@ static void dump_one(const struct bpfvm_object *obj, size_t i, enum bpfvm_syntax
 				const char *t = src->text ? src->text : "";
 				while (*t == ' ' || *t == '\t')
 					t++;
-				printf("; %s @ %s:%u:%u\n", t, src->file ? src->file : "?", src->line,
-				       src->column);
+				/* Objects built without source text still name the line. */
+				printf("; %s%s%s:%u:%u\n", t, *t ? " @ " : "",
+				       src->file ? src->file : "?", src->line, src->column);
 			}
 			printf("%5zu: %s\n", pc, text);
 		}
