@@ -28,6 +28,7 @@
 HELPER_DECL(map_lookup_elem);
 HELPER_DECL(tail_call);
 HELPER_DECL(loop);
+HELPER_DECL(for_each_map_elem);
 HELPER_DECL(redirect_map);
 HELPER_DECL(map_update_elem);
 HELPER_DECL(map_delete_elem);

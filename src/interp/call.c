@@ -81,6 +81,12 @@ int call_tail(struct bpfvm_call *call, const struct bpfvm_prog *prog)
 
 int call_callback(struct bpfvm_call *call, uint64_t fn, const uint64_t args[5], uint64_t *ret)
 {
+	return call_callback_ro(call, fn, args, NULL, 0, ret);
+}
+
+int call_callback_ro(struct bpfvm_call *call, uint64_t fn, const uint64_t args[5], const void *ro,
+		     size_t ro_len, uint64_t *ret)
+{
 	struct interp_state *st = call->st;
 	const struct bpfvm_prog *prog = st->prog;
 	/* Wraps to a huge offset when fn is below the program: refused too. */
@@ -92,7 +98,7 @@ int call_callback(struct bpfvm_call *call, uint64_t fn, const uint64_t args[5], 
 				 "the callback argument is not a function of this program");
 		return -EINVAL;
 	}
-	int rc = interp_callback(st, &prog->insns[pc], args, ret);
+	int rc = interp_callback(st, &prog->insns[pc], args, ro, ro_len, ret);
 	if (rc)
 		call->fail_code = rc; /* st->err already says why */
 	return rc;

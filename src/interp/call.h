@@ -44,6 +44,9 @@ int call_tail(struct bpfvm_call *call, const struct bpfvm_prog *prog);
  * then returns at once; the run ends with that error).
  */
 int call_callback(struct bpfvm_call *call, uint64_t fn, const uint64_t args[5], uint64_t *ret);
+/* The same, with ro_len bytes at ro readable by the callback (a key). */
+int call_callback_ro(struct bpfvm_call *call, uint64_t fn, const uint64_t args[5], const void *ro,
+		     size_t ro_len, uint64_t *ret);
 
 /*
  * r0 = helper id (r1..r5) for the call instruction at pc. via_reg names the

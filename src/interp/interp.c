@@ -97,12 +97,21 @@ int interp_run(const struct bpfvm_prog *prog, void *mem, size_t mem_len,
 }
 
 int interp_callback(struct interp_state *st, const struct isa_insn *entry, const uint64_t args[5],
-		    uint64_t *ret)
+		    const void *ro, size_t ro_len, uint64_t *ret)
 {
 	long pc = (long)(entry - st->insns);
 	if (st->depth + 1 >= BPFVM_MAX_CALL_DEPTH)
 		return err_insn(st->err, -E2BIG, pc, "callback: call depth exceeds %d frames",
 				BPFVM_MAX_CALL_DEPTH);
+	/* The read-only region (a key the helper shows the callback) takes
+	 * the next free slot for the callback's duration. */
+	unsigned saved_n = st->mem.n;
+	if (ro) {
+		if (saved_n >= MEM_MAX_REGIONS)
+			return err_insn(st->err, -E2BIG, pc,
+					"callback: no free memory region for its key");
+		mem_set(&st->mem, saved_n, ro, ro_len, false);
+	}
 	/* A frame of its own, as a BPF-to-BPF call; the helper's r1..r5 are
 	 * clobbered anyway, and r6..r9 come back when the frame is popped. */
 	state_push_frame(st, NULL);
@@ -114,6 +123,7 @@ int interp_callback(struct interp_state *st, const struct isa_insn *entry, const
 	int rc = st->trace ? interp_loop_traced(st) : interp_loop_plain(st);
 	st->start = saved_start;
 	st->stop_depth = saved_stop;
+	st->mem.n = saved_n;
 	if (rc == 0) {
 		*ret = st->reg[0];
 		(void)state_pop_frame(st);

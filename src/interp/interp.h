@@ -24,10 +24,11 @@ struct isa_insn;
 /*
  * Run the BPF function at entry (an instruction of the running program)
  * as a callback, for a helper such as bpf_loop: in a new frame, with
- * r1..r5 = args, until it returns. Returns 0 with *ret = its r0, or the
- * negative errno that stops the whole run (st->err filled).
+ * r1..r5 = args, until it returns. ro (ro_len bytes, may be NULL) is
+ * readable by the callback while it runs. Returns 0 with *ret = its r0, or
+ * the negative errno that stops the whole run (st->err filled).
  */
 int interp_callback(struct interp_state *st, const struct isa_insn *entry, const uint64_t args[5],
-		    uint64_t *ret);
+		    const void *ro, size_t ro_len, uint64_t *ret);
 
 #endif /* BPFVM_INTERP_H */

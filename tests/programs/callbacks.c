@@ -7,6 +7,13 @@
  *   sum_loop:  0 + 1 + ... + 99 = 4950 over 100 iterations: 4950 * 1000 + 100
  *   stop_loop: stops when i == 10: 0 + ... + 10 = 55, 11 iterations: 55011
  *   map_loop:  adds i to hits[0] for i < 5: hits[0] = 10; returns 5
+ *   each_sum:  for_each over table (hash, host puts keys 1..4 with values
+ *              10, 20, 30, 40): doubles every value, sums keys * 1000 +
+ *              old values: (1+2+3+4) * 1000 + 100 = 10100
+ *   each_stop: for_each over slots (array of 8): stops at the element
+ *              with key 2 after 3 visits: returns 3
+ *   each_poke: writes through the key pointer, which is read-only: the
+ *              run stops: a write to read-only memory
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -39,6 +46,59 @@ static int count_hit(__u32 i, void *data)
 	if (v)
 		*v += i;
 	return 0;
+}
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8);
+	__type(key, __u32);
+	__type(value, __u64);
+} table SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 8);
+	__type(key, __u32);
+	__type(value, __u64);
+} slots SEC(".maps");
+
+static long sum_and_double(void *map, __u32 *key, __u64 *value, __u64 *acc)
+{
+	*acc += *key * 1000 + *value;
+	*value *= 2;
+	return 0;
+}
+
+static long stop_at_two(void *map, __u32 *key, __u64 *value, void *ctx)
+{
+	return *key == 2;
+}
+
+SEC("xdp")
+int each_sum(void *ctx)
+{
+	__u64 acc = 0;
+
+	bpf_for_each_map_elem(&table, sum_and_double, &acc, 0);
+	return acc;
+}
+
+SEC("xdp")
+int each_stop(void *ctx)
+{
+	return bpf_for_each_map_elem(&slots, stop_at_two, NULL, 0);
+}
+
+static long poke_key(void *map, __u32 *key, __u64 *value, void *ctx)
+{
+	*key = 7;
+	return 1;
+}
+
+SEC("xdp")
+int each_poke(void *ctx)
+{
+	return bpf_for_each_map_elem(&slots, poke_key, NULL, 0);
 }
 
 SEC("xdp")

@@ -150,6 +150,27 @@ static void test_callbacks(void)
 	CHECK(bpfvm_map__lookup(bpfvm_object__find_map(obj, "hits"), &zero, &hits) == 0);
 	CHECK_EQ_U64(hits, 10);
 
+	/* for_each_map_elem: keys readable, values updated in place. */
+	struct bpfvm_map *table = bpfvm_object__find_map(obj, "table");
+	for (uint32_t k = 1; k <= 4; k++) {
+		uint64_t v = k * 10;
+		CHECK(bpfvm_map__update(table, &k, &v, BPFVM_NOEXIST) == 0);
+	}
+	CHECK_EQ_U64(run(obj, "each_sum"), 10100);
+	for (uint32_t k = 1; k <= 4; k++) {
+		uint64_t v = 0;
+		CHECK(bpfvm_map__lookup(table, &k, &v) == 0);
+		CHECK_EQ_U64(v, k * 20);
+	}
+	CHECK_EQ_U64(run(obj, "each_stop"), 3);
+	{
+		struct bpfvm_error e;
+		uint64_t r;
+		CHECK(bpfvm_prog__run(bpfvm_object__find_prog(obj, "each_poke"), NULL, 0, NULL, &r,
+				      &e) == -EFAULT);
+		CHECK_STR_CONTAINS(e.msg, "write of 4 bytes to read-only memory at r2+0");
+	}
+
 	/* The budget counts the callback's instructions too. */
 	struct bpfvm_error err;
 	uint64_t r0, used = 0;
