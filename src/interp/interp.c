@@ -8,7 +8,8 @@
  *
  * Invariants at the first instruction (what bpfvm_prog__run() promises):
  * r1 = mem (0 when NULL), r2 = mem_len, r10 = top of frame 0, every other
- * register 0; all stack frames zeroed, so runs are deterministic; the
+ * register 0; every stack frame zeroed when entered (frame 0 now, the
+ * others at the call), so runs are deterministic; the
  * regions are the stack frames in use and [mem, mem + mem_len), writable.
  *
  * Counting: opts->insn_count receives the instructions started, on success
@@ -60,7 +61,9 @@ int interp_run(const struct bpfvm_prog *prog, void *mem, size_t mem_len,
 	struct interp_state st;
 
 	memset(st.reg, 0, sizeof(st.reg));
-	memset(st.stack, 0, sizeof(st.stack));
+	/* Only frame 0 now; a frame is zeroed when a call enters it. Zeroing
+	 * all 4 KiB up front cost most of a short program's run. */
+	memset(st.stack + INTERP_STACK_BYTES - BPFVM_STACK_SIZE, 0, BPFVM_STACK_SIZE);
 	memset(&st.mem, 0, sizeof(st.mem)); /* unset regions have len 0 */
 	state_set_depth(&st, 0);
 	if (mem)

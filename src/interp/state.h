@@ -25,6 +25,7 @@
 #define BPFVM_INTERP_STATE_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include "bpfvm.h"
 #include "isa/isa.h"
@@ -107,6 +108,8 @@ static inline void state_push_frame(struct interp_state *st, const struct isa_in
 	f->call = call;
 	f->prog = st->prog;
 	state_set_depth(st, st->depth + 1);
+	/* A fresh frame reads as zeros, whatever an earlier call left. */
+	memset((void *)(uintptr_t)(st->reg[10] - BPFVM_STACK_SIZE), 0, BPFVM_STACK_SIZE);
 }
 
 /* Leave the current (non-main) frame; returns the call instruction. */
