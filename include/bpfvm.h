@@ -261,6 +261,28 @@ struct bpfvm_load_opts {
 	size_t n_maps;
 	/* The kernel program type (enum bpf_prog_type numbering); 0 = none. */
 	uint32_t prog_type;
+	/*
+	 * Run the static verifier before accepting the program (opt-in while
+	 * it grows; it will become the default). Today it knows the raw
+	 * type: r1 points to ctx_size bytes the program may read and write,
+	 * r2 holds ctx_size. A refusal names the instruction and says what
+	 * could go wrong; log_buf (log_size bytes, optional) receives the
+	 * verifier's log.
+	 */
+	bool verify;
+	uint32_t ctx_size;
+	char *log_buf;
+	size_t log_size;
+};
+
+/* What the verifier did for a program loaded with verify set. */
+struct bpfvm_verify_stats {
+	uint64_t insns_processed; /* instructions simulated over all paths */
+	uint32_t states;          /* states kept for pruning */
+	uint32_t peak_states;     /* most branches pending at once */
+	uint32_t pruned;          /* paths cut short by a kept state */
+	uint32_t max_stack;       /* deepest combined stack, bytes */
+	uint64_t time_ns;         /* how long verification took */
 };
 
 /*
@@ -284,6 +306,10 @@ BPFVM_API const char *bpfvm_prog__name(const struct bpfvm_prog *prog);
 BPFVM_API uint32_t bpfvm_prog__id(const struct bpfvm_prog *prog);
 /* The kernel program type it was loaded as (0 = none). */
 BPFVM_API uint32_t bpfvm_prog__type(const struct bpfvm_prog *prog);
+/* Whether the verifier accepted it, and its statistics (zeros if not
+ * verified). */
+BPFVM_API bool bpfvm_prog__verified(const struct bpfvm_prog *prog,
+				    struct bpfvm_verify_stats *stats);
 /* The name bpftool gives a program type ("xdp", "sched_cls"), or NULL. */
 BPFVM_API const char *bpfvm_prog_type_name(uint32_t type);
 

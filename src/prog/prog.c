@@ -4,11 +4,13 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/error.h"
 #include "interp/interp.h"
 #include "maps/map.h"
 #include "prog.h"
+#include "verifier/verifier.h"
 
 /* Calls to helpers the vm does not provide are refused at load, as the
  * kernel refuses unknown helper ids, rather than failing mid-run. */
@@ -119,6 +121,35 @@ static int resolve_maps(struct bpfvm_prog *prog, struct bpfvm_error *err)
 
 static void prog_destroy(struct bpfvm_prog *prog);
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The static verifier, on request (see bpfvm_load_opts.verify). */
+static int verify(struct bpfvm_prog *prog, const struct bpfvm_load_opts *opts,
+		  struct bpfvm_error *err)
+{
+	BPFVM_OPTS(vfy_opts, vo, .ctx_size = OPTS_GET(opts, ctx_size, 0),
+		   .log_buf = OPTS_GET(opts, log_buf, NULL),
+		   .log_size = OPTS_GET(opts, log_size, 0));
+	struct vfy_stats st = { 0 };
+	uint64_t start = now_ns();
+	int ret = vfy_check(prog, &vo, &st, err);
+	prog->vstats = (struct bpfvm_verify_stats){
+		.insns_processed = st.insns_processed,
+		.states = st.states,
+		.peak_states = st.peak_states,
+		.pruned = st.pruned,
+		.max_stack = st.max_stack,
+		.time_ns = now_ns() - start,
+	};
+	prog->verified = ret == 0;
+	return ret;
+}
+
 int bpfvm_prog__load(struct bpfvm_vm *vm, const struct bpfvm_insn *insns, size_t n,
 		     const struct bpfvm_load_opts *opts, struct bpfvm_prog **out,
 		     struct bpfvm_error *err)
@@ -180,6 +211,11 @@ int bpfvm_prog__load(struct bpfvm_vm *vm, const struct bpfvm_insn *insns, size_t
 	ret = check_helpers(prog, err);
 	if (ret)
 		goto fail;
+	if (OPTS_GET(opts, verify, false)) {
+		ret = verify(prog, opts, err);
+		if (ret)
+			goto fail;
+	}
 	ret = vm_prog_register(vm, prog);
 	if (ret) {
 		err_set(err, ret, "out of memory");
@@ -230,6 +266,13 @@ void bpfvm_prog__free(struct bpfvm_prog *prog)
 uint32_t bpfvm_prog__id(const struct bpfvm_prog *prog)
 {
 	return prog ? prog->id : 0;
+}
+
+bool bpfvm_prog__verified(const struct bpfvm_prog *prog, struct bpfvm_verify_stats *stats)
+{
+	if (stats)
+		*stats = prog ? prog->vstats : (struct bpfvm_verify_stats){ 0 };
+	return prog && prog->verified;
 }
 
 uint32_t bpfvm_prog__type(const struct bpfvm_prog *prog)

@@ -51,6 +51,8 @@ struct bpfvm_prog {
 	struct isa_insn *insns;  /* decoded, n entries; map references resolved */
 	struct bpfvm_map **maps; /* the maps it refers to (a reference each) */
 	size_t n_maps;
+	bool verified;           /* the verifier accepted it */
+	struct bpfvm_verify_stats vstats;
 	uint32_t *callbacks;     /* sorted slots that ld_imm64 code_addr names:
 				  * the only functions helpers may call back */
 	size_t n_callbacks;

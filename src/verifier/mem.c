@@ -1,0 +1,410 @@
+/*
+ * mem.c - memory access checks: loads, stores, atomics, and helper memory
+ * arguments.
+ *
+ * An access of n bytes at pointer p + insn_off is allowed when every byte
+ * of every address p may hold lies inside p's region:
+ *   stack    [r10-512, r10) of p's frame, constant offset, aligned to n;
+ *            reads need initialised bytes (spills give back the register);
+ *   ctx      [0, ctx_size) through the unmodified r1 (raw program type);
+ *   map value [0, value_size): with a variable offset, the whole signed
+ *            range of the offset must fit (the kernel's check_map_access);
+ *   memory   [0, mem_size) (ringbuf records).
+ * NULL-able pointers must be checked first; scalars are not pointers.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "maps/map.h"
+#include "verifier/vfy.h"
+
+#define MAX_VAR_OFF (1ll << 29)
+
+static uint32_t region_size(const struct venv *env, const struct vreg *p, const char **name)
+{
+	switch (p->type) {
+	case VT_PTR_TO_CTX: *name = "context"; return env->ctx_size;
+	case VT_PTR_TO_MAP_VALUE: *name = "map value"; return p->map->value_size;
+	case VT_PTR_TO_MEM: *name = "memory"; return p->mem_size;
+	default: *name = "?"; return 0;
+	}
+}
+
+/* Common refusals for a register that is not a usable pointer. */
+static int not_a_pointer(struct venv *env, uint32_t pc, unsigned regno, const struct vreg *p,
+			 const char *verb)
+{
+	char w[96];
+	vreg_describe(p, w, sizeof(w));
+	switch (p->type) {
+	case VT_NOT_INIT:
+		return vfy_err(env, -EACCES, pc, "r%u is not initialised", regno);
+	case VT_SCALAR:
+		return vfy_err(env, -EACCES, pc,
+			       "r%u is a scalar, not a pointer: it cannot be used to %s memory",
+			       regno, verb);
+	case VT_PTR_TO_MAP_VALUE_OR_NULL:
+	case VT_PTR_TO_MEM_OR_NULL:
+	case VT_CONST_PTR_TO_MAP_OR_NULL:
+		return vfy_err(env, -EACCES, pc,
+			       "r%u may be NULL here (%s): check it against 0 (the helper that "
+			       "returned it can fail) before you %s through it",
+			       regno, w, verb);
+	case VT_CONST_PTR_TO_MAP:
+		return vfy_err(env, -EACCES, pc,
+			       "r%u points to a map object (%s), which the program cannot %s "
+			       "directly; use bpf_map_lookup_elem",
+			       regno, w, verb);
+	default:
+		return vfy_err(env, -ENOTSUP, pc, "access through a %s (r%u) is not supported yet",
+			       w, regno);
+	}
+}
+
+/* Stack: the frame the pointer points into and the constant offset of the
+ * access from that frame's r10. */
+static int stack_offset(struct venv *env, struct vstate *s, uint32_t pc, unsigned regno,
+			const struct vreg *p, int64_t insn_off, uint64_t size, const char *verb,
+			struct vframe **frame, int64_t *abs)
+{
+	if (!scal_is_const(&p->s))
+		return vfy_err(env, -EACCES, pc,
+			       "r%u points into the stack at a variable offset; stack accesses "
+			       "need constant offsets",
+			       regno);
+	int64_t a = (int64_t)p->off + (int64_t)p->s.t.value + insn_off;
+	if (a < -BPFVM_STACK_SIZE)
+		return vfy_err(env, -EACCES, pc,
+			       "%s of %llu bytes at r10%+lld is below the %d-byte stack frame", verb,
+			       (unsigned long long)size, (long long)a, BPFVM_STACK_SIZE);
+	if (a + (int64_t)size > 0)
+		return vfy_err(env, -EACCES, pc,
+			       "%s of %llu bytes at r10%+lld is above the stack frame (r10 is its "
+			       "top; use negative offsets)",
+			       verb, (unsigned long long)size, (long long)a);
+	*frame = s->fr[p->frameno];
+	*abs = a;
+	struct vframe *f = *frame;
+	uint32_t need = (uint32_t)((-a + 7) / 8);
+	if (env->subprog_depth[f->subprog] < (uint32_t)-a)
+		env->subprog_depth[f->subprog] = (uint32_t)-a;
+	if (vframe_grow(f, need))
+		return vfy_err(env, -ENOMEM, pc, "out of memory");
+	return 0;
+}
+
+static inline struct vslot *slot_of(struct vframe *f, int64_t a, int *byte)
+{
+	int64_t i = (-a - 1) / 8;
+	*byte = (int)(a + 8 * (i + 1));
+	return &f->stack[i];
+}
+
+/* Bytes [a, a+size) become written (MISC or ZERO); spills they touch are
+ * dropped (their other bytes stay initialised as MISC). */
+static void stack_mark(struct vframe *f, int64_t a, uint64_t size, uint8_t kind)
+{
+	for (uint64_t k = 0; k < size; k++) {
+		int byte;
+		struct vslot *sl = slot_of(f, a + (int64_t)k, &byte);
+		if (sl->b[0] == SB_SPILL) {
+			memset(sl->b, SB_MISC, 8);
+			sl->spill = vreg_not_init();
+		}
+		sl->b[byte] = kind;
+	}
+}
+
+/* The first byte of [a, a+size) that was never written, or 1 (none). */
+static int64_t stack_first_invalid(struct vframe *f, int64_t a, uint64_t size)
+{
+	for (uint64_t k = 0; k < size; k++) {
+		int byte;
+		struct vslot *sl = slot_of(f, a + (int64_t)k, &byte);
+		if (sl->b[byte] == SB_INVALID)
+			return a + (int64_t)k;
+	}
+	return 1;
+}
+
+static int stack_write(struct venv *env, struct vstate *s, uint32_t pc, struct vframe *f,
+		       int64_t a, unsigned size, const struct vreg *val, int valreg)
+{
+	if (vreg_is_ptr(val)) {
+		if (size != 8)
+			return vfy_err(env, -EACCES, pc,
+				       "invalid size of register spill: pointer r%d must be stored "
+				       "with an 8-byte write",
+				       valreg);
+		if (val->type == VT_PTR_TO_STACK && val->frameno > f->frameno)
+			return vfy_err(env, -EACCES, pc,
+				       "r%d points into this function's stack and cannot be stored "
+				       "in a caller's stack: it would dangle after return",
+				       valreg);
+	}
+	if (size == 8) {
+		int byte;
+		struct vslot *sl = slot_of(f, a, &byte);
+		memset(sl->b, SB_SPILL, 8);
+		sl->spill = *val;
+		return 0;
+	}
+	bool zero = val->type == VT_SCALAR && scal_is_const(&val->s) &&
+		    (val->s.t.value & ((1ull << (size * 8)) - 1)) == 0;
+	stack_mark(f, a, size, zero ? SB_ZERO : SB_MISC);
+	return 0;
+}
+
+static int stack_read(struct venv *env, uint32_t pc, struct vframe *f, int64_t a,
+		      unsigned size, struct vreg *out)
+{
+	int byte;
+	struct vslot *sl = slot_of(f, a, &byte);
+	if (sl->b[0] == SB_SPILL) {
+		if (size == 8) {
+			*out = sl->spill;
+			return 0;
+		}
+		if (sl->spill.type != VT_SCALAR)
+			return vfy_err(env, -EACCES, pc,
+				       "invalid size of register fill: r10%+lld holds a spilled "
+				       "pointer; read it back with an 8-byte load",
+				       (long long)(a - byte));
+		if (scal_is_const(&sl->spill.s)) {
+			uint64_t v = sl->spill.s.t.value >> (8 * byte);
+			*out = vreg_const(size == 8 ? v : v & ((1ull << (8 * size)) - 1));
+		} else {
+			*out = vreg_scalar(scal_unknown_bits(8 * size));
+		}
+		return 0;
+	}
+	int64_t bad = stack_first_invalid(f, a, size);
+	if (bad <= 0)
+		return vfy_err(env, -EACCES, pc,
+			       "read of %u bytes at r10%+lld reads uninitialised stack: the byte "
+			       "at r10%+lld was never written",
+			       size, (long long)a, (long long)bad);
+	bool zero = true;
+	for (unsigned k = 0; k < size; k++) {
+		struct vslot *t = slot_of(f, a + k, &byte);
+		zero = zero && t->b[byte] == SB_ZERO;
+	}
+	*out = zero ? vreg_const(0) : vreg_scalar(scal_unknown_bits(8 * size));
+	return 0;
+}
+
+/* Map value / ctx / mem bounds for the byte range [lo, hi) offsets of
+ * the access, given the pointer's variable part. */
+static int region_check(struct venv *env, uint32_t pc, unsigned regno, const struct vreg *p,
+			int64_t insn_off, uint64_t size, const char *verb)
+{
+	const char *name;
+	char w[96];
+	uint32_t limit = region_size(env, p, &name);
+	vreg_describe(p, w, sizeof(w));
+	if (p->type == VT_PTR_TO_CTX && (p->off || !scal_is_const(&p->s) || p->s.t.value))
+		return vfy_err(env, -EACCES, pc,
+			       "dereference of modified ctx pointer r%u: access ctx fields as "
+			       "r1 + constant offset",
+			       regno);
+	if (p->s.smin <= -MAX_VAR_OFF || p->s.smax >= MAX_VAR_OFF)
+		return vfy_err(env, -EACCES, pc,
+			       "r%u (%s) has an unbounded variable offset: bound the index "
+			       "with a comparison before the %s",
+			       regno, w, verb);
+	int64_t lo = (int64_t)p->off + insn_off + p->s.smin;
+	int64_t hi = (int64_t)p->off + insn_off + p->s.smax + (int64_t)size;
+	if (lo < 0 || hi > (int64_t)limit) {
+		if (scal_is_const(&p->s))
+			return vfy_err(env, -EACCES, pc,
+				       "%s of %llu bytes at offset %lld is outside the %u-byte %s "
+				       "(r%u: %s)",
+				       verb, (unsigned long long)size, (long long)lo, limit, name,
+				       regno, w);
+		return vfy_err(env, -EACCES, pc,
+			       "%s of %llu bytes at offset %lld..%lld may fall outside the "
+			       "%u-byte %s (r%u: %s): bound the index",
+			       verb, (unsigned long long)size, (long long)lo,
+			       (long long)(hi - (int64_t)size), limit, name, regno, w);
+	}
+	return 0;
+}
+
+/* A read (dst != NULL) or write (val) of size bytes at regs[regno] + off. */
+static int access(struct venv *env, struct vstate *s, uint32_t pc, unsigned regno,
+		  int64_t off, unsigned size, bool write, const struct vreg *val, int valreg,
+		  struct vreg *dst, bool atomic)
+{
+	struct vreg *p = &vcur(s)->regs[regno];
+	const char *verb = write ? "write" : "read";
+	int err;
+	switch (p->type) {
+	case VT_PTR_TO_STACK: {
+		struct vframe *f;
+		int64_t a;
+		if ((err = stack_offset(env, s, pc, regno, p, off, size, verb, &f, &a)))
+			return err;
+		if (a % size)
+			return vfy_err(env, -EACCES, pc,
+				       "misaligned stack access: %u bytes at r10%+lld (stack "
+				       "accesses must be aligned to their size)",
+				       size, (long long)a);
+		if (atomic) {
+			int byte;
+			struct vslot *sl = slot_of(f, a, &byte);
+			if (sl->b[0] == SB_SPILL && sl->spill.type != VT_SCALAR)
+				return vfy_err(env, -EACCES, pc,
+					       "atomic operation on a spilled pointer at r10%+lld",
+					       (long long)a);
+			int64_t bad = stack_first_invalid(f, a, size);
+			if (sl->b[0] != SB_SPILL && bad <= 0)
+				return vfy_err(env, -EACCES, pc,
+					       "atomic operation reads uninitialised stack at r10%+lld",
+					       (long long)bad);
+			stack_mark(f, a, size, SB_MISC);
+			return 0;
+		}
+		if (write)
+			return stack_write(env, s, pc, f, a, size, val, valreg);
+		return stack_read(env, pc, f, a, size, dst);
+	}
+	case VT_PTR_TO_CTX:
+	case VT_PTR_TO_MAP_VALUE:
+	case VT_PTR_TO_MEM:
+		if (atomic && p->type == VT_PTR_TO_CTX)
+			return vfy_err(env, -EACCES, pc, "atomic operations on ctx are not allowed");
+		if ((err = region_check(env, pc, regno, p, off, size, verb)))
+			return err;
+		if (p->type == VT_PTR_TO_MAP_VALUE) {
+			if (write && (p->map->map_flags & BPFVM_F_RDONLY_PROG))
+				return vfy_err(env, -EACCES, pc,
+					       "write into map '%s', which is read-only for programs",
+					       p->map->name);
+			if (!write && (p->map->map_flags & BPFVM_F_WRONLY_PROG))
+				return vfy_err(env, -EACCES, pc,
+					       "read from map '%s', which is write-only for programs",
+					       p->map->name);
+		}
+		if (dst)
+			*dst = vreg_scalar(scal_unknown_bits(8 * size));
+		return 0;
+	default:
+		return not_a_pointer(env, pc, regno, p, verb);
+	}
+}
+
+int vfy_mem(struct venv *env, struct vstate *s, const struct isa_insn *in,
+	    const struct isa_desc *d, uint32_t pc)
+{
+	struct vframe *f = vcur(s);
+	unsigned size = d->size;
+	struct vreg val, out;
+	int err;
+
+	switch (d->shape) {
+	case ISA_SHAPE_LDX:
+	case ISA_SHAPE_LDXSX:
+	case ISA_SHAPE_LOAD_ACQ:
+		if ((err = vfy_check_init(env, s, pc, in->src)))
+			return err;
+		if ((err = access(env, s, pc, in->src, in->off, size, false, NULL, -1, &out, false)))
+			return err;
+		if (d->shape == ISA_SHAPE_LDXSX && size < 8) {
+			if (vreg_is_const(&out)) {
+				uint64_t v = out.s.t.value, sign = 1ull << (8 * size - 1);
+				v &= (sign << 1) - 1;
+				out = vreg_const((v ^ sign) - sign);
+			} else {
+				out = vreg_scalar(scal_unknown_sbits(8 * size));
+			}
+		}
+		vcur(s)->regs[in->dst] = out;
+		return 0;
+	case ISA_SHAPE_ST:
+		if ((err = vfy_check_init(env, s, pc, in->dst)))
+			return err;
+		val = vreg_const((uint64_t)(int64_t)in->imm);
+		return access(env, s, pc, in->dst, in->off, size, true, &val, -1, NULL, false);
+	case ISA_SHAPE_STX:
+	case ISA_SHAPE_STORE_REL:
+		if ((err = vfy_check_init(env, s, pc, in->dst)) ||
+		    (err = vfy_check_init(env, s, pc, in->src)))
+			return err;
+		val = f->regs[in->src];
+		return access(env, s, pc, in->dst, in->off, size, true, &val, in->src, NULL, false);
+	case ISA_SHAPE_ATOMIC:
+	case ISA_SHAPE_ATOMIC_FETCH:
+	case ISA_SHAPE_XCHG:
+	case ISA_SHAPE_CMPXCHG:
+		if ((err = vfy_check_init(env, s, pc, in->dst)) ||
+		    (err = vfy_check_init(env, s, pc, in->src)))
+			return err;
+		if (d->shape == ISA_SHAPE_CMPXCHG && (err = vfy_check_init(env, s, pc, 0)))
+			return err;
+		if (vreg_is_ptr(&f->regs[in->src]))
+			return vfy_err(env, -EACCES, pc,
+				       "the operand of an atomic operation (r%u) must be a scalar",
+				       in->src);
+		if ((err = access(env, s, pc, in->dst, in->off, size, true, NULL, -1, NULL, true)))
+			return err;
+		if (d->shape == ISA_SHAPE_CMPXCHG)
+			vcur(s)->regs[0] = vreg_scalar(scal_unknown_bits(8 * size));
+		else if (d->shape != ISA_SHAPE_ATOMIC)
+			vcur(s)->regs[in->src] = vreg_scalar(scal_unknown_bits(8 * size));
+		return 0;
+	case ISA_SHAPE_LD_ABS:
+	case ISA_SHAPE_LD_IND:
+		return vfy_err(env, -ENOTSUP, pc,
+			       "legacy packet loads (ld_abs/ld_ind) need a packet program type, "
+			       "which this verifier does not support yet");
+	default:
+		return vfy_err(env, -EINVAL, pc, "not a memory instruction");
+	}
+}
+
+int vfy_helper_mem(struct venv *env, struct vstate *s, uint32_t pc, unsigned regno,
+		   uint64_t size_umin, uint64_t size_umax, bool write, const char *what)
+{
+	struct vreg *p = &vcur(s)->regs[regno];
+	int err;
+	(void)size_umin;
+	if (size_umax == 0 && p->type == VT_SCALAR)
+		return 0; /* no bytes: NULL is fine */
+	switch (p->type) {
+	case VT_PTR_TO_STACK: {
+		struct vframe *f;
+		int64_t a;
+		if ((err = stack_offset(env, s, pc, regno, p, 0, size_umax, what, &f, &a)))
+			return err;
+		if (!write) {
+			int64_t bad = stack_first_invalid(f, a, size_umax);
+			if (bad <= 0)
+				return vfy_err(env, -EACCES, pc,
+					       "%s (r%u) covers %llu bytes of stack at r10%+lld, but "
+					       "the byte at r10%+lld was never written",
+					       what, regno, (unsigned long long)size_umax,
+					       (long long)a, (long long)bad);
+			/* a helper reading spilled pointers would leak them as bytes:
+			 * fine for this (privileged) model */
+		} else {
+			stack_mark(f, a, size_umax, SB_MISC);
+		}
+		return 0;
+	}
+	case VT_PTR_TO_CTX:
+	case VT_PTR_TO_MAP_VALUE:
+	case VT_PTR_TO_MEM:
+		if ((err = region_check(env, pc, regno, p, 0, size_umax, what)))
+			return err;
+		if (write && p->type == VT_PTR_TO_MAP_VALUE &&
+		    (p->map->map_flags & BPFVM_F_RDONLY_PROG))
+			return vfy_err(env, -EACCES, pc,
+				       "%s (r%u) points into map '%s', which is read-only for "
+				       "programs",
+				       what, regno, p->map->name);
+		return 0;
+	default:
+		return not_a_pointer(env, pc, regno, p, write ? "write" : "read");
+	}
+}

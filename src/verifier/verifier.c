@@ -1,0 +1,550 @@
+/*
+ * verifier.c - path exploration: the driver of the verifier.
+ *
+ * Depth-first over program paths with an explicit stack of pending
+ * branches. Each instruction's transfer function is picked by the SHAPE
+ * column of isa_table.def. At a conditional jump whose outcome the ranges
+ * do not decide, the taken side is pushed and the fall-through continues;
+ * each side is refined by the condition.
+ *
+ * Pruning: at prune points (jump targets, fall-throughs of conditional
+ * jumps, call returns) the state is compared with the states stored there.
+ * A stored state whose paths are all finished (branches == 0) and that
+ * covers the current one ends the path (state.c). A stored state still
+ * being explored is on the current loop: if it equals the current state
+ * exactly the loop can never end; otherwise the loop is followed further,
+ * and storing a new state there is rate-limited (the kernel's heuristic)
+ * so long bounded loops do not hoard states.
+ *
+ * Termination: at most opts->insn_budget (1,000,000) instructions are
+ * processed over all paths; running out names the last loop taken.
+ *
+ * Liveness: a backward data-flow pass computes, per instruction, the
+ * registers that some path may read before writing; pruning ignores the
+ * others.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "verifier/vfy.h"
+
+int vfy_err(struct venv *env, int code, uint32_t pc, const char *fmt, ...)
+{
+	char msg[BPFVM_ERR_MSG_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (env->log && env->log_size) {
+		int k = snprintf(env->log + env->log_len, env->log_size - env->log_len,
+				 "insn %u: %s\n", pc, msg);
+		if (k > 0)
+			env->log_len += (size_t)k < env->log_size - env->log_len
+						? (size_t)k
+						: env->log_size - env->log_len - 1;
+	}
+	return err_insn(env->err, code, (long)pc, "%s", msg);
+}
+
+int vfy_check_init(struct venv *env, struct vstate *s, uint32_t pc, unsigned regno)
+{
+	if (vcur(s)->regs[regno].type == VT_NOT_INIT)
+		return vfy_err(env, -EACCES, pc,
+			       "r%u is not initialised: it is read before any value was written "
+			       "to it",
+			       regno);
+	return 0;
+}
+
+uint32_t vfy_new_id(struct venv *env)
+{
+	return ++env->next_id;
+}
+
+/* ------------------------------------------------------------------ */
+/* Static analysis: prune points and liveness                          */
+
+static uint32_t jump_target(const struct isa_insn *in, const struct isa_desc *d, uint32_t pc)
+{
+	int64_t delta = (d->fields & ISA_F_BRI) ? in->imm : in->off;
+	return (uint32_t)((int64_t)pc + 1 + delta);
+}
+
+#define R(n) (1u << (n))
+#define ARGS (R(1) | R(2) | R(3) | R(4) | R(5))
+
+static void uses_defs(const struct isa_insn *in, const struct isa_desc *d, uint16_t *use,
+		      uint16_t *def)
+{
+	uint16_t u = 0, w = 0;
+	switch (d->shape) {
+	case ISA_SHAPE_ALU_K:
+		u = d->op == ISA_OP_MOV ? 0 : R(in->dst);
+		w = R(in->dst);
+		break;
+	case ISA_SHAPE_ALU_X:
+		u = (uint16_t)(R(in->src) | (d->op == ISA_OP_MOV ? 0 : R(in->dst)));
+		w = R(in->dst);
+		break;
+	case ISA_SHAPE_MOVSX:
+	case ISA_SHAPE_LDX:
+	case ISA_SHAPE_LDXSX:
+	case ISA_SHAPE_LOAD_ACQ:
+		u = R(in->src);
+		w = R(in->dst);
+		break;
+	case ISA_SHAPE_NEG:
+	case ISA_SHAPE_END_LE:
+	case ISA_SHAPE_END_BE:
+	case ISA_SHAPE_BSWAP:
+		u = w = R(in->dst);
+		break;
+	case ISA_SHAPE_LDDW:
+		w = R(in->dst);
+		break;
+	case ISA_SHAPE_ST:
+	case ISA_SHAPE_JMP_K:
+		u = R(in->dst);
+		break;
+	case ISA_SHAPE_STX:
+	case ISA_SHAPE_STORE_REL:
+	case ISA_SHAPE_ATOMIC:
+	case ISA_SHAPE_JMP_X:
+		u = (uint16_t)(R(in->dst) | R(in->src));
+		break;
+	case ISA_SHAPE_ATOMIC_FETCH:
+	case ISA_SHAPE_XCHG:
+		u = (uint16_t)(R(in->dst) | R(in->src));
+		w = R(in->src);
+		break;
+	case ISA_SHAPE_CMPXCHG:
+		u = (uint16_t)(R(in->dst) | R(in->src) | R(0));
+		w = R(0);
+		break;
+	case ISA_SHAPE_CALL_HELPER:
+	case ISA_SHAPE_CALL_LOCAL:
+	case ISA_SHAPE_CALL_KFUNC:
+	case ISA_SHAPE_CALLX:
+		u = (uint16_t)(ARGS | (d->shape == ISA_SHAPE_CALLX ? R(in->dst) : 0));
+		w = R(0) | ARGS;
+		break;
+	case ISA_SHAPE_EXIT:
+		u = R(0);
+		break;
+	case ISA_SHAPE_LD_ABS:
+	case ISA_SHAPE_LD_IND:
+		u = 0x7ff; /* not supported; be conservative */
+		break;
+	default:
+		break;
+	}
+	*use = u;
+	*def = w;
+}
+
+static void analyse(struct venv *env)
+{
+	size_t n = env->n;
+	env->prune_point[0] = 1;
+	for (uint32_t pc = 0; pc < n; pc++) {
+		const struct isa_insn *in = &env->insns[pc];
+		if (in->id == ISA__WIDE_HI)
+			continue;
+		const struct isa_desc *d = &isa_table[in->id];
+		switch (d->shape) {
+		case ISA_SHAPE_JA:
+		case ISA_SHAPE_JA32:
+			env->prune_point[jump_target(in, d, pc)] = 1;
+			break;
+		case ISA_SHAPE_JMP_K:
+		case ISA_SHAPE_JMP_X:
+		case ISA_SHAPE_MAY_GOTO:
+			env->prune_point[jump_target(in, d, pc)] = 1;
+			if (pc + 1 < n)
+				env->prune_point[pc + 1] = 1;
+			break;
+		case ISA_SHAPE_CALL_LOCAL:
+			env->prune_point[jump_target(in, d, pc)] = 1;
+			if (pc + 1 < n)
+				env->prune_point[pc + 1] = 1;
+			break;
+		default:
+			break;
+		}
+	}
+	/* live_in = use | (live_out & ~def), to a fixpoint */
+	bool changed = true;
+	while (changed) {
+		changed = false;
+		for (size_t i = n; i-- > 0;) {
+			const struct isa_insn *in = &env->insns[i];
+			if (in->id == ISA__WIDE_HI)
+				continue;
+			const struct isa_desc *d = &isa_table[in->id];
+			uint16_t use, def, out = 0;
+			uint32_t pc = (uint32_t)i;
+			uses_defs(in, d, &use, &def);
+			switch (d->shape) {
+			case ISA_SHAPE_EXIT:
+				break;
+			case ISA_SHAPE_JA:
+			case ISA_SHAPE_JA32:
+				out = env->live_in[jump_target(in, d, pc)];
+				break;
+			case ISA_SHAPE_JMP_K:
+			case ISA_SHAPE_JMP_X:
+			case ISA_SHAPE_MAY_GOTO:
+				out = env->live_in[jump_target(in, d, pc)];
+				if (pc + 1 < n)
+					out |= env->live_in[pc + 1];
+				break;
+			default: {
+				uint32_t next = pc + ((d->fields & ISA_F_WIDE) ? 2 : 1);
+				if (next < n)
+					out = env->live_in[next];
+				break;
+			}
+			}
+			uint16_t li = (uint16_t)(use | (out & ~def));
+			if (li != env->live_in[pc]) {
+				env->live_in[pc] = li;
+				changed = true;
+			}
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Exploration                                                         */
+
+struct pending {
+	struct vstate *v;
+	size_t n, cap;
+};
+
+static int push(struct venv *env, struct pending *p, struct vstate *s)
+{
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 64;
+		struct vstate *v = realloc(p->v, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		p->v = v;
+		p->cap = cap;
+	}
+	p->v[p->n++] = *s;
+	if (s->parent)
+		s->parent->branches++;
+	if (p->n > env->st.peak_states)
+		env->st.peak_states = (uint32_t)p->n;
+	return 0;
+}
+
+/* A path ended (exit, pruned, or a dead branch side). */
+static void finish_path(struct vstate *s)
+{
+	for (struct vsl *sl = s->parent; sl; sl = sl->st.parent)
+		if (--sl->branches)
+			break;
+}
+
+static int loop_err(struct venv *env, struct vstate *s, uint32_t pc, bool exact)
+{
+	uint32_t at = s->backedge_to, from = s->backedge_pc;
+	if (!from && !at)
+		return vfy_err(env, -E2BIG, pc,
+			       "the program does not end within the budget of %llu processed "
+			       "instructions (too many paths)",
+			       (unsigned long long)env->budget);
+	if (exact)
+		return vfy_err(env, -EINVAL, from,
+			       "the loop at insn %u..%u never ends: it comes back to insn %u in "
+			       "exactly the same state",
+			       at, from, at);
+	return vfy_err(env, -E2BIG, from,
+		       "the loop at insn %u..%u does not end within the instruction budget "
+		       "(%llu instructions processed): bound it with a counter the verifier "
+		       "can follow",
+		       at, from, (unsigned long long)env->budget);
+}
+
+/* Stored states per instruction (the kernel's old BPF_COMPLEXITY_LIMIT_STATES):
+ * bounds the comparisons a visit makes. */
+#define VFY_MAX_STATES_PER_INSN 64
+
+/* 1: pruned; 0: go on; < 0: error. */
+static int visit(struct venv *env, struct vstate *s, uint32_t pc)
+{
+	bool in_loop = false;
+	unsigned count = 0;
+	for (struct vsl *sl = env->explored[pc]; sl; sl = sl->next) {
+		count++;
+		if (sl->branches) {
+			if (vstate_equal(env, &sl->st, s)) {
+				if (!s->backedge_pc && !s->backedge_to) {
+					s->backedge_to = pc;
+					s->backedge_pc = pc;
+				}
+				return loop_err(env, s, pc, true);
+			}
+			in_loop = true;
+			continue;
+		}
+		if (vstate_covers(env, &sl->st, s)) {
+			env->st.pruned++;
+			return 1;
+		}
+	}
+	if (in_loop && env->st.insns_processed - env->prev_insns < 100 &&
+	    env->jmps - env->prev_jmps < 20)
+		return 0;
+	if (count >= VFY_MAX_STATES_PER_INSN)
+		return 0; /* storing fewer states only costs pruning, never soundness */
+	struct vsl *sl = calloc(1, sizeof(*sl));
+	if (!sl || vstate_copy(&sl->st, s)) {
+		free(sl);
+		return vfy_err(env, -ENOMEM, pc, "out of memory");
+	}
+	sl->branches = 1;
+	sl->st.parent = s->parent;
+	s->parent = sl;
+	sl->next = env->explored[pc];
+	env->explored[pc] = sl;
+	sl->all_next = env->all;
+	env->all = sl;
+	env->st.states++;
+	env->prev_insns = env->st.insns_processed;
+	env->prev_jmps = env->jmps;
+	return 0;
+}
+
+static void note_jump(struct vstate *s, uint32_t pc, uint32_t target)
+{
+	if (target <= pc) {
+		s->backedge_pc = pc;
+		s->backedge_to = target;
+	}
+}
+
+/* Run one path from s until it ends. 1: path done; 0 never; < 0 error. */
+static int run_path(struct venv *env, struct vstate *s, struct pending *pend)
+{
+	int err;
+	for (;;) {
+		uint32_t pc = s->pc;
+		if (pc >= env->n)
+			return vfy_err(env, -EINVAL, pc ? pc - 1 : 0, "execution falls off the end");
+		if (++env->st.insns_processed > env->budget)
+			return loop_err(env, s, pc, false);
+		if (env->prune_point[pc]) {
+			err = visit(env, s, pc);
+			if (err < 0)
+				return err;
+			if (err == 1) {
+				finish_path(s);
+				return 1;
+			}
+		}
+		const struct isa_insn *in = &env->insns[pc];
+		const struct isa_desc *d = &isa_table[in->id];
+		switch (d->shape) {
+		case ISA_SHAPE_ALU_K:
+		case ISA_SHAPE_ALU_X:
+		case ISA_SHAPE_NEG:
+		case ISA_SHAPE_MOVSX:
+		case ISA_SHAPE_END_LE:
+		case ISA_SHAPE_END_BE:
+		case ISA_SHAPE_BSWAP:
+		case ISA_SHAPE_LDDW:
+			if ((err = vfy_alu(env, s, in, d, pc)))
+				return err;
+			s->pc = pc + ((d->fields & ISA_F_WIDE) ? 2 : 1);
+			break;
+		case ISA_SHAPE_LDX:
+		case ISA_SHAPE_LDXSX:
+		case ISA_SHAPE_ST:
+		case ISA_SHAPE_STX:
+		case ISA_SHAPE_ATOMIC:
+		case ISA_SHAPE_ATOMIC_FETCH:
+		case ISA_SHAPE_XCHG:
+		case ISA_SHAPE_CMPXCHG:
+		case ISA_SHAPE_LOAD_ACQ:
+		case ISA_SHAPE_STORE_REL:
+		case ISA_SHAPE_LD_ABS:
+		case ISA_SHAPE_LD_IND:
+			if ((err = vfy_mem(env, s, in, d, pc)))
+				return err;
+			s->pc = pc + 1;
+			break;
+		case ISA_SHAPE_JA:
+		case ISA_SHAPE_JA32: {
+			uint32_t t = jump_target(in, d, pc);
+			note_jump(s, pc, t);
+			s->pc = t;
+			break;
+		}
+		case ISA_SHAPE_JMP_K:
+		case ISA_SHAPE_JMP_X:
+		case ISA_SHAPE_MAY_GOTO: {
+			uint32_t t = jump_target(in, d, pc);
+			int outcome = -1;
+			env->jmps++;
+			if (d->shape != ISA_SHAPE_MAY_GOTO &&
+			    (err = vfy_branch_outcome(env, s, in, d, pc, &outcome)))
+				return err;
+			bool dead;
+			if (outcome == 1 || outcome == 0) {
+				if (d->shape != ISA_SHAPE_MAY_GOTO)
+					vfy_branch_refine(env, s, in, d, outcome == 1, &dead);
+				if (outcome == 1)
+					note_jump(s, pc, t);
+				s->pc = outcome == 1 ? t : pc + 1;
+				break;
+			}
+			struct vstate other;
+			if (vstate_copy(&other, s))
+				return vfy_err(env, -ENOMEM, pc, "out of memory");
+			bool dead_t = false, dead_f = false;
+			if (d->shape != ISA_SHAPE_MAY_GOTO) {
+				vfy_branch_refine(env, &other, in, d, true, &dead_t);
+				vfy_branch_refine(env, s, in, d, false, &dead_f);
+			}
+			if (dead_t) {
+				vstate_free(&other);
+			} else {
+				note_jump(&other, pc, t);
+				other.pc = t;
+				if ((err = push(env, pend, &other))) {
+					vstate_free(&other);
+					return vfy_err(env, err, pc, "out of memory");
+				}
+			}
+			if (dead_f) {
+				finish_path(s);
+				return 1;
+			}
+			s->pc = pc + 1;
+			break;
+		}
+		case ISA_SHAPE_CALL_HELPER:
+			if ((err = vfy_helper_call(env, s, in, pc)))
+				return err;
+			s->pc = pc + 1;
+			break;
+		case ISA_SHAPE_CALL_LOCAL: {
+			uint32_t next;
+			if ((err = vfy_local_call(env, s, in, pc, &next)))
+				return err;
+			s->pc = next;
+			break;
+		}
+		case ISA_SHAPE_EXIT: {
+			uint32_t next;
+			bool done;
+			if ((err = vfy_exit(env, s, pc, &next, &done)))
+				return err;
+			if (done) {
+				finish_path(s);
+				return 1;
+			}
+			s->pc = next;
+			break;
+		}
+		default: {
+			char m[32];
+			return vfy_err(env, -ENOTSUP, pc,
+				       "%s is not supported by the verifier yet",
+				       isa_mnemonic(d, m, sizeof(m)));
+		}
+		}
+	}
+}
+
+int vfy_check(const struct bpfvm_prog *prog, const struct vfy_opts *opts,
+	      struct vfy_stats *stats, struct bpfvm_error *err)
+{
+	struct venv env;
+	struct pending pend = { 0 };
+	struct vstate cur;
+	int ret = 0;
+
+	err_clear(err);
+	if (stats)
+		memset(stats, 0, sizeof(*stats));
+	if (!prog)
+		return err_set(err, -EINVAL, "vfy_check: NULL program");
+	if (!OPTS_CHECK(vfy_opts, opts))
+		return err_set(err, -EINVAL, "vfy_check: unknown fields set in opts");
+	memset(&env, 0, sizeof(env));
+	memset(&cur, 0, sizeof(cur));
+	env.prog = prog;
+	env.insns = prog->insns;
+	env.n = prog->n;
+	env.err = err;
+	env.ctx_size = OPTS_GET(opts, ctx_size, 0);
+	env.budget = OPTS_GET(opts, insn_budget, 0);
+	if (!env.budget)
+		env.budget = VFY_INSN_BUDGET;
+	env.log = OPTS_GET(opts, log_buf, NULL);
+	env.log_size = env.log ? OPTS_GET(opts, log_size, 0) : 0;
+	if (env.log && env.log_size)
+		env.log[0] = 0;
+	if (!env.n)
+		return err_set(err, -EINVAL, "empty program");
+
+	env.prune_point = calloc(env.n, 1);
+	env.is_subprog = calloc(env.n, 1);
+	env.live_in = calloc(env.n, sizeof(*env.live_in));
+	env.explored = calloc(env.n, sizeof(*env.explored));
+	env.subprog_depth = calloc(env.n, sizeof(*env.subprog_depth));
+	if (!env.prune_point || !env.is_subprog || !env.live_in || !env.explored ||
+	    !env.subprog_depth) {
+		ret = err_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	env.is_subprog[0] = 1;
+	analyse(&env);
+
+	cur.fr[0] = vframe_new(0, 0, 0);
+	if (!cur.fr[0]) {
+		ret = err_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	struct vreg *r1 = &cur.fr[0]->regs[1];
+	r1->type = VT_PTR_TO_CTX;
+	r1->s = scal_const(0);
+	cur.fr[0]->regs[2] = vreg_const(env.ctx_size);
+
+	for (;;) {
+		ret = run_path(&env, &cur, &pend);
+		vstate_free(&cur);
+		if (ret < 0)
+			goto out;
+		if (!pend.n)
+			break;
+		cur = pend.v[--pend.n];
+	}
+	ret = vfy_check_stack_depth(&env);
+out:
+	vstate_free(&cur);
+	while (pend.n)
+		vstate_free(&pend.v[--pend.n]);
+	free(pend.v);
+	for (struct vsl *sl = env.all, *nx; sl; sl = nx) {
+		nx = sl->all_next;
+		vstate_free(&sl->st);
+		free(sl);
+	}
+	if (stats)
+		*stats = env.st;
+	free(env.prune_point);
+	free(env.is_subprog);
+	free(env.live_in);
+	free(env.explored);
+	free(env.subprog_depth);
+	return ret < 0 ? ret : 0;
+}

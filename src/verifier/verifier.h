@@ -1,0 +1,53 @@
+/*
+ * verifier.h - the entry point of the static verifier.
+ *
+ * vfy_check() explores every path of a loaded program (decoded, maps
+ * resolved) and proves that it only touches memory it may touch, never
+ * uses an uninitialised value, calls helpers with arguments of the kinds
+ * their prototypes declare, and ends within the instruction budget. On
+ * refusal it returns a negative errno and fills err with the instruction
+ * index and a plain-words reason.
+ *
+ * Program type in this increment: "raw": r1 points to ctx_size bytes the
+ * program may read and write, r2 holds ctx_size.
+ */
+#ifndef BPFVM_VERIFIER_H
+#define BPFVM_VERIFIER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bpfvm.h"
+
+struct bpfvm_prog;
+
+#define VFY_INSN_BUDGET 1000000u
+
+struct vfy_opts {
+	size_t sz;
+	uint32_t ctx_size;      /* raw type: bytes at r1 */
+	uint32_t insn_budget;   /* processed instructions; 0 = 1,000,000 */
+	/* Optional kernel-style log of the path that failed (last states),
+	 * NUL-terminated, truncated to log_size. */
+	char *log_buf;
+	size_t log_size;
+};
+
+struct vfy_stats {
+	uint64_t insns_processed; /* instructions simulated, all paths */
+	uint32_t states;          /* states stored for pruning */
+	uint32_t peak_states;     /* pending branches at the deepest point */
+	uint32_t pruned;          /* paths cut by a stored state */
+	uint32_t max_stack;       /* deepest combined stack, bytes */
+};
+
+/*
+ * Verify prog. opts may be NULL (ctx_size 0). stats may be NULL. Returns 0
+ * or a negative errno: -EACCES (unsafe), -E2BIG (budget), -EINVAL
+ * (malformed: calls into the middle of nowhere, ...), -ENOTSUP
+ * (constructs this verifier does not handle yet), -ENOMEM.
+ */
+int vfy_check(const struct bpfvm_prog *prog, const struct vfy_opts *opts,
+	      struct vfy_stats *stats, struct bpfvm_error *err);
+
+#endif

@@ -1,0 +1,182 @@
+/*
+ * vfy.h - the verifier's shared internals: abstract registers, stack
+ * slots, frames and states, and the modules' entry points.
+ *
+ * Abstract register (struct vreg): a kind plus, for pointers, the region
+ * it points into and its offset from the region's start. The offset has a
+ * fixed part (off, from constants) and a variable part (s, a scalar range:
+ * the kernel's var_off); for a scalar s is its value. Invariants: NOT_INIT
+ * registers carry nothing else; only pointer kinds use off/map/frameno.
+ *
+ * Stack (per frame): 64 slots of 8 bytes, slot 0 at r10-8. Each byte is
+ * INVALID (never written), MISC (written, value unknown), ZERO, or SPILL
+ * (part of an 8-byte register spill kept in slot->spill). A spill covers
+ * all 8 bytes of one aligned slot. Frames allocate slots as they grow.
+ */
+#ifndef BPFVM_VERIFIER_VFY_H
+#define BPFVM_VERIFIER_VFY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bpfvm.h"
+#include "isa/isa.h"
+#include "prog/prog.h"
+#include "verifier/range.h"
+#include "verifier/verifier.h"
+
+enum vtype {
+	VT_NOT_INIT = 0,
+	VT_SCALAR,
+	VT_PTR_TO_CTX,
+	VT_PTR_TO_STACK,
+	VT_PTR_TO_MAP_VALUE,
+	VT_PTR_TO_MAP_VALUE_OR_NULL,
+	VT_CONST_PTR_TO_MAP,
+	VT_CONST_PTR_TO_MAP_OR_NULL,
+	VT_PTR_TO_MEM,          /* helper memory (ringbuf record), mem_size bytes */
+	VT_PTR_TO_MEM_OR_NULL,
+	/* next increment: packet pointers */
+	VT_PTR_TO_PACKET,
+	VT_PTR_TO_PACKET_META,
+	VT_PTR_TO_PACKET_END,
+	VT__COUNT,
+};
+
+struct vreg {
+	uint8_t type;     /* enum vtype */
+	uint8_t frameno;  /* PTR_TO_STACK: the frame it points into */
+	int32_t off;      /* pointers: fixed offset */
+	uint32_t id;      /* *_OR_NULL: registers sharing a null check */
+	uint32_t ref_id;  /* PTR_TO_MEM from ringbuf: the reservation */
+	uint32_t mem_size; /* PTR_TO_MEM: bytes */
+	const struct bpfvm_map *map; /* map value / map pointers */
+	struct scal s;    /* scalar value, or a pointer's variable offset */
+};
+
+enum { SB_INVALID = 0, SB_MISC, SB_ZERO, SB_SPILL };
+
+struct vslot {
+	uint8_t b[8];     /* per byte, b[0] is the lowest address */
+	struct vreg spill;
+};
+
+#define VFY_SLOTS (BPFVM_STACK_SIZE / 8)
+#define VFY_MAX_FRAMES BPFVM_MAX_CALL_DEPTH
+
+struct vframe {
+	struct vreg regs[BPFVM_NREGS];
+	uint32_t callsite;  /* the call insn in the caller (frames > 0) */
+	uint32_t subprog;   /* first insn of the function */
+	uint32_t frameno;
+	uint32_t nslots;    /* allocated slots */
+	struct vslot *stack; /* slot i covers [r10 - 8(i+1), r10 - 8i) */
+};
+
+struct vsl; /* a stored (explored) state */
+
+struct vstate {
+	uint32_t curframe;
+	uint32_t pc;
+	uint32_t backedge_pc;   /* last jump taken backwards (for loop messages) */
+	uint32_t backedge_to;
+	struct vframe *fr[VFY_MAX_FRAMES];
+	struct vsl *parent;     /* nearest stored ancestor */
+};
+
+struct vsl {
+	struct vstate st;
+	uint32_t branches;      /* live paths below (0 = fully explored) */
+	struct vsl *next;       /* same pc */
+	struct vsl *all_next;   /* every stored state, for freeing */
+};
+
+struct venv {
+	const struct bpfvm_prog *prog;
+	const struct isa_insn *insns;
+	size_t n;
+	uint32_t ctx_size;
+	uint64_t budget;
+	struct vfy_stats st;
+	struct bpfvm_error *err;
+	uint32_t next_id;
+	/* per insn */
+	uint8_t *prune_point;
+	uint16_t *live_in;          /* registers live before the insn (bit i: ri) */
+	struct vsl **explored;      /* stored states per insn */
+	struct vsl *all;
+	/* per subprog (indexed by first insn): the deepest stack use */
+	uint32_t *subprog_depth;    /* n entries, only subprog starts used */
+	uint8_t *is_subprog;
+	/* loop heuristic: counters at the last stored state */
+	uint64_t prev_insns, jmps, prev_jmps;
+	char *log;
+	size_t log_size, log_len;
+};
+
+/* state.c */
+struct vreg vreg_not_init(void);
+struct vreg vreg_scalar(struct scal s);
+struct vreg vreg_unknown(void);
+struct vreg vreg_const(uint64_t v);
+bool vreg_is_ptr(const struct vreg *r);
+bool vreg_is_const(const struct vreg *r);
+const char *vtype_name(unsigned type);
+/* "map value of 'counts'", "stack", ... for messages */
+void vreg_describe(const struct vreg *r, char *buf, size_t size);
+struct vframe *vframe_new(uint32_t frameno, uint32_t callsite, uint32_t subprog);
+void vframe_free(struct vframe *f);
+/* Make slots [0, nslots) exist. -ENOMEM */
+int vframe_grow(struct vframe *f, uint32_t nslots);
+void vstate_free(struct vstate *s);
+int vstate_copy(struct vstate *dst, const struct vstate *src);
+static inline struct vframe *vcur(struct vstate *s) { return s->fr[s->curframe]; }
+/* old covers cur: every run from cur is a run old already proved safe. */
+bool vstate_covers(const struct venv *env, const struct vstate *old, const struct vstate *cur);
+/* Exactly the same abstract state (loop detection). */
+bool vstate_equal(const struct venv *env, const struct vstate *a, const struct vstate *b);
+/* Apply fn to every register and spilled register in every frame. */
+void vstate_for_each_reg(struct vstate *s, void (*fn)(struct vreg *r, void *ctx), void *ctx);
+
+/* alu.c */
+/* The scalar result of "a op b" at bits (32: low halves, zero-extended);
+ * op is an enum isa_op ALU operation. Shift counts out of range give an
+ * unknown value (the run-time masks them). */
+struct scal scal_alu(unsigned op, const struct scal *a, const struct scal *b, unsigned bits);
+int vfy_alu(struct venv *env, struct vstate *s, const struct isa_insn *in,
+	    const struct isa_desc *d, uint32_t pc);
+
+/* mem.c */
+int vfy_mem(struct venv *env, struct vstate *s, const struct isa_insn *in,
+	    const struct isa_desc *d, uint32_t pc);
+/* Helper memory argument: [reg, reg + size) readable (or writable, then
+ * marked initialised). size_umax: the largest size; size_umin the least. */
+int vfy_helper_mem(struct venv *env, struct vstate *s, uint32_t pc, unsigned regno,
+		   uint64_t size_umin, uint64_t size_umax, bool write, const char *what);
+
+/* branch.c: a conditional jump's outcome on s: -1 unknown, 0 never
+ * taken, 1 always taken (fails on uninitialised operands); and the
+ * refinement of s on one side (taken or not). *dead: that side cannot
+ * happen. */
+int vfy_branch_outcome(struct venv *env, struct vstate *s, const struct isa_insn *in,
+		       const struct isa_desc *d, uint32_t pc, int *outcome);
+void vfy_branch_refine(struct venv *env, struct vstate *s, const struct isa_insn *in,
+		       const struct isa_desc *d, bool taken, bool *dead);
+
+/* call.c */
+int vfy_helper_call(struct venv *env, struct vstate *s, const struct isa_insn *in, uint32_t pc);
+int vfy_local_call(struct venv *env, struct vstate *s, const struct isa_insn *in, uint32_t pc,
+		   uint32_t *next_pc);
+/* Return from a subprogram: *next_pc, or *done for the main exit. */
+int vfy_exit(struct venv *env, struct vstate *s, uint32_t pc, uint32_t *next_pc, bool *done);
+int vfy_check_stack_depth(struct venv *env);
+
+/* verifier.c */
+int vfy_err(struct venv *env, int code, uint32_t pc, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* r<regno> must be initialised. */
+int vfy_check_init(struct venv *env, struct vstate *s, uint32_t pc, unsigned regno);
+uint32_t vfy_new_id(struct venv *env);
+
+#endif
