@@ -15,6 +15,7 @@ static const struct tool_cmd *const commands[] = {
 	&cmd_run,
 	&cmd_prog,
 	&cmd_map,
+	&cmd_filter, &cmd_seccomp,
 };
 
 static void usage(FILE *f)

@@ -32,6 +32,8 @@ extern const struct tool_cmd cmd_disasm;
 extern const struct tool_cmd cmd_run;
 extern const struct tool_cmd cmd_prog;
 extern const struct tool_cmd cmd_map;
+extern const struct tool_cmd cmd_filter;
+extern const struct tool_cmd cmd_seccomp;
 
 /* Read a whole file ("-" for stdin) into a malloc()ed, NUL-terminated
  * buffer. Prints an error naming the file and returns NULL on failure. */

@@ -1,0 +1,283 @@
+/*
+ * cmd_filter.c - `bpfvm filter`: compile a libpcap filter expression (or
+ * read a classic program), check it with the kernel's rules, translate it
+ * to eBPF and run it on every packet of a capture, writing the matches.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <pcap/pcap.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cbpf/cbpf.h"
+#include "tool.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: bpfvm filter [OPTIONS] 'EXPR' -r IN.pcap [-w OUT.pcap]\n"
+		   "       bpfvm filter [OPTIONS] --program FILE -r IN.pcap [-w OUT.pcap]\n"
+		   "       bpfvm filter -d|-dd|-ddd 'EXPR' [-r IN.pcap]\n\n"
+		   "Compile a libpcap filter expression with pcap_compile for the link type\n"
+		   "of the capture, check the classic program with the kernel's rules,\n"
+		   "translate it to eBPF and run it on every packet (pcap or pcapng).\n"
+		   "Packets the filter accepts (return value > 0) are written unchanged.\n"
+		   "\"N of M packets matched\" goes to stderr.\n\n"
+		   "Options:\n"
+		   "  -r, --read FILE      the capture to filter\n"
+		   "  -w, --write FILE     write the matching packets here (pcap)\n"
+		   "  -p, --program FILE   a classic program (bpf_asm, tcpdump -d or -ddd\n"
+		   "                       text, or raw sock_filter bytes) instead of EXPR\n"
+		   "  -d                   print the classic program as tcpdump -d and exit;\n"
+		   "                       -dd as C initialisers, -ddd as decimal numbers\n"
+		   "      --dump           print the classic program (tcpdump -d) and the\n"
+		   "                       translated eBPF before filtering\n"
+		   "  -e, --engine E       ebpf (default: the translation in the eBPF\n"
+		   "                       interpreter) or cbpf (the classic interpreter)\n"
+		   "  -c, --count          print the number of matching packets on stdout\n"
+		   "  -h, --help           show this help\n\n"
+		   "Exit status: 0 on success, 1 for a malformed expression, an invalid\n"
+		   "program or an unreadable capture, 2 on wrong usage.\n");
+}
+
+struct filter_args {
+	const char *expr, *program, *in, *out;
+	int d_level, dump, count;
+	bool cbpf_engine;
+};
+
+static void print_line(void *ctx, const char *line)
+{
+	fprintf(ctx, "%s\n", line);
+}
+
+static void print_ebpf(void *ctx, size_t pc, const char *line)
+{
+	fprintf(ctx, "%5zu: %s\n", pc, line);
+}
+
+static int parse_args(int argc, char **argv, struct filter_args *a)
+{
+	enum { OPT_DUMP = 256 };
+	static const struct option longopts[] = {
+		{ "read", required_argument, NULL, 'r' },
+		{ "write", required_argument, NULL, 'w' },
+		{ "program", required_argument, NULL, 'p' },
+		{ "dump", no_argument, NULL, OPT_DUMP },
+		{ "engine", required_argument, NULL, 'e' },
+		{ "count", no_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "r:w:p:de:ch", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r': a->in = optarg; break;
+		case 'w': a->out = optarg; break;
+		case 'p': a->program = optarg; break;
+		case 'd': a->d_level++; break;
+		case OPT_DUMP: a->dump = 1; break;
+		case 'c': a->count = 1; break;
+		case 'e':
+			if (!strcmp(optarg, "cbpf"))
+				a->cbpf_engine = true;
+			else if (strcmp(optarg, "ebpf"))
+				return tool_usage_error(&cmd_filter,
+							"--engine is cbpf or ebpf, not '%s'", optarg);
+			break;
+		case 'h':
+			usage(stdout);
+			return TOOL_EXIT_OK;
+		default:
+			usage(stderr);
+			return TOOL_EXIT_USAGE;
+		}
+	}
+	if (a->d_level > 3)
+		return tool_usage_error(&cmd_filter, "-d, -dd or -ddd, not more d's");
+	/* the expression may be several words, as tcpdump's */
+	if (optind < argc && !a->program) {
+		size_t len = 1;
+		for (int i = optind; i < argc; i++)
+			len += strlen(argv[i]) + 1;
+		char *e = calloc(1, len);
+		if (!e)
+			return TOOL_EXIT_FAIL;
+		for (int i = optind; i < argc; i++) {
+			strcat(e, argv[i]);
+			if (i + 1 < argc)
+				strcat(e, " ");
+		}
+		a->expr = e;
+	} else if (optind < argc) {
+		return tool_usage_error(&cmd_filter, "give EXPR or --program, not both");
+	}
+	if (!a->expr && !a->program)
+		return tool_usage_error(&cmd_filter, "expected a filter EXPR or --program FILE");
+	if (!a->in && !a->d_level)
+		return tool_usage_error(&cmd_filter, "expected -r IN.pcap");
+	return -1;
+}
+
+/* The classic program: from the expression (pcap_compile for linktype) or a file. */
+static int get_program(const struct filter_args *a, int linktype, int snaplen,
+		       struct cbpf_insn **prog, size_t *n)
+{
+	if (a->program) {
+		size_t len;
+		struct bpfvm_error err;
+		char *data = tool_read_file(a->program, &len);
+		if (!data)
+			return -1;
+		int r = cbpf_parse_any(data, len, a->program, prog, n, &err);
+		free(data);
+		if (r) {
+			tool_print_error("filter", &err);
+			return -1;
+		}
+		return 0;
+	}
+	pcap_t *dead = pcap_open_dead(linktype, snaplen);
+	struct bpf_program fp;
+	if (!dead) {
+		fprintf(stderr, "bpfvm filter: pcap_open_dead failed\n");
+		return -1;
+	}
+	if (pcap_compile(dead, &fp, a->expr, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+		fprintf(stderr, "bpfvm filter: %s\n", pcap_geterr(dead));
+		pcap_close(dead);
+		return -1;
+	}
+	*n = fp.bf_len;
+	*prog = malloc(fp.bf_len * sizeof(**prog) + 1);
+	if (*prog)
+		for (size_t i = 0; i < fp.bf_len; i++)
+			(*prog)[i] = (struct cbpf_insn){ fp.bf_insns[i].code, fp.bf_insns[i].jt,
+							 fp.bf_insns[i].jf, fp.bf_insns[i].k };
+	pcap_freecode(&fp);
+	pcap_close(dead);
+	return *prog ? 0 : -1;
+}
+
+static int main_filter(int argc, char **argv)
+{
+	struct filter_args a = { 0 };
+	int ret = parse_args(argc, argv, &a);
+	if (ret >= 0) {
+		free((char *)a.expr);
+		return ret;
+	}
+	ret = TOOL_EXIT_FAIL;
+	char errbuf[PCAP_ERRBUF_SIZE];
+	pcap_t *in = NULL;
+	pcap_dumper_t *out = NULL;
+	struct cbpf_insn *prog = NULL;
+	struct bpfvm_insn *ebpf = NULL;
+	size_t n = 0, n_ebpf = 0;
+	struct bpfvm_vm *vm = NULL;
+	struct bpfvm_prog *bp = NULL;
+	struct bpfvm_error err;
+	int linktype = DLT_EN10MB, snaplen = 262144;
+
+	if (a.in) {
+		in = pcap_open_offline(a.in, errbuf);
+		if (!in) {
+			fprintf(stderr, "bpfvm filter: %s\n", errbuf);
+			goto out;
+		}
+		linktype = pcap_datalink(in);
+		snaplen = pcap_snapshot(in);
+	}
+	if (get_program(&a, linktype, snaplen, &prog, &n))
+		goto out;
+	if (a.d_level == 1)
+		cbpf_tcpdump_print(prog, n, print_line, stdout);
+	else if (a.d_level == 2)
+		cbpf_dd_print(prog, n, print_line, stdout);
+	else if (a.d_level == 3)
+		cbpf_ddd_print(prog, n, print_line, stdout);
+	if (a.d_level) {
+		ret = TOOL_EXIT_OK;
+		goto out;
+	}
+	if (cbpf_check(prog, n, CBPF_SOCKET_FILTER, &err) ||
+	    cbpf_translate(prog, n, CBPF_SOCKET_FILTER, &ebpf, &n_ebpf, &err)) {
+		tool_print_error("filter", &err);
+		goto out;
+	}
+	vm = bpfvm_vm__new(NULL);
+	if (!vm || cbpf_add_helpers(vm)) {
+		fprintf(stderr, "bpfvm filter: cannot create a vm: %s\n", strerror(errno));
+		goto out;
+	}
+	BPFVM_OPTS(bpfvm_load_opts, lopts, .name = "filter");
+	if (bpfvm_prog__load(vm, ebpf, n_ebpf, &lopts, &bp, &err)) {
+		tool_print_error("filter", &err);
+		goto out;
+	}
+	if (a.dump) {
+		printf("; classic BPF (%zu instructions)\n", n);
+		cbpf_tcpdump_print(prog, n, print_line, stdout);
+		printf("; eBPF translation (%zu instructions)\n", n_ebpf);
+		bpfvm_disasm(ebpf, n_ebpf, NULL, print_ebpf, stdout, NULL);
+	}
+	if (a.out) {
+		out = pcap_dump_open(in, a.out);
+		if (!out) {
+			fprintf(stderr, "bpfvm filter: %s\n", pcap_geterr(in));
+			goto out;
+		}
+	}
+	uint64_t total = 0, matched = 0;
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	int r;
+	while ((r = pcap_next_ex(in, &h, &data)) == 1) {
+		struct cbpf_meta meta = { .len = h->len };
+		uint64_t res = 0;
+		total++;
+		if (a.cbpf_engine) {
+			res = cbpf_run(prog, n, CBPF_SOCKET_FILTER, data, h->caplen, &meta);
+		} else {
+			BPFVM_OPTS(bpfvm_run_opts, ropts, .user = &meta);
+			/* the translation never stores to the packet */
+			if (bpfvm_prog__run(bp, (void *)(uintptr_t)data, h->caplen, &ropts, &res,
+					    &err)) {
+				tool_print_error("filter", &err);
+				goto out;
+			}
+		}
+		if ((uint32_t)res == 0)
+			continue;
+		matched++;
+		if (out)
+			pcap_dump((u_char *)out, h, data);
+	}
+	if (r == PCAP_ERROR) {
+		fprintf(stderr, "bpfvm filter: %s: %s\n", a.in, pcap_geterr(in));
+		goto out;
+	}
+	fprintf(stderr, "%" PRIu64 " of %" PRIu64 " packets matched\n", matched, total);
+	if (a.count)
+		printf("%" PRIu64 "\n", matched);
+	ret = TOOL_EXIT_OK;
+out:
+	if (out)
+		pcap_dump_close(out);
+	if (in)
+		pcap_close(in);
+	bpfvm_prog__free(bp);
+	bpfvm_vm__free(vm);
+	free(ebpf);
+	free(prog);
+	free((char *)a.expr);
+	return ret;
+}
+
+const struct tool_cmd cmd_filter = {
+	.name = "filter",
+	.summary = "run a tcpdump filter expression over a capture",
+	.main = main_filter,
+	.usage = usage,
+};

@@ -1,0 +1,223 @@
+/*
+ * cmd_seccomp.c - `bpfvm seccomp`: check a seccomp policy with the
+ * kernel's seccomp rules and print the action it returns for one system
+ * call (struct seccomp_data built from the options).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cbpf/cbpf.h"
+#include "tool.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: bpfvm seccomp [OPTIONS] POLICY --syscall NAME|NR\n\n"
+		   "Check the seccomp filter POLICY (a tcpdump -ddd file, raw struct\n"
+		   "sock_filter bytes as libseccomp's seccomp_export_bpf writes them,\n"
+		   "bpf_asm or tcpdump -d text) with the kernel's seccomp rules, run it\n"
+		   "on a struct seccomp_data and print the action, e.g. \"ERRNO(1)\",\n"
+		   "\"ALLOW\", \"KILL_PROCESS\", and the raw return value.\n\n"
+		   "Options:\n"
+		   "  -s, --syscall S      system call name (x86_64 names) or number\n"
+		   "  -a, --arch A         x86_64 (default), i386, aarch64, arm, riscv64,\n"
+		   "                       ppc64le, ppc64, s390x, mips, mipsel, loongarch64,\n"
+		   "                       or an AUDIT_ARCH_* number\n"
+		   "      --args A0,...    up to six arguments (numbers)\n"
+		   "      --ip N           the instruction pointer\n"
+		   "  -e, --engine E       ebpf (default: the translation) or cbpf\n"
+		   "  -j, --json           print a JSON object\n"
+		   "  -h, --help           show this help\n\n"
+		   "Exit status: 0 when the policy ran, 1 when it is invalid, 2 on wrong\n"
+		   "usage.\n");
+}
+
+static int parse_u64(const char *s, char **end, uint64_t *out)
+{
+	errno = 0;
+	if (*s == '-') {
+		long long v = strtoll(s, end, 0);
+		*out = (uint64_t)v;
+	} else {
+		*out = strtoull(s, end, 0);
+	}
+	return errno || *end == s ? -1 : 0;
+}
+
+struct sc_args {
+	const char *policy, *syscall;
+	struct cbpf_seccomp_data sd;
+	bool json, cbpf_engine;
+};
+
+static int parse_args(int argc, char **argv, struct sc_args *a)
+{
+	enum { OPT_ARGS = 256, OPT_IP };
+	static const struct option longopts[] = {
+		{ "syscall", required_argument, NULL, 's' },
+		{ "arch", required_argument, NULL, 'a' },
+		{ "args", required_argument, NULL, OPT_ARGS },
+		{ "ip", required_argument, NULL, OPT_IP },
+		{ "engine", required_argument, NULL, 'e' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+	char *end;
+	uint64_t v;
+	a->sd.arch = cbpf_seccomp_arch("x86_64");
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "s:a:e:jh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			a->syscall = optarg;
+			break;
+		case 'a':
+			a->sd.arch = cbpf_seccomp_arch(optarg);
+			if (!a->sd.arch) {
+				if (parse_u64(optarg, &end, &v) || *end || v > UINT32_MAX)
+					return tool_usage_error(&cmd_seccomp, "unknown --arch '%s'",
+								optarg);
+				a->sd.arch = (uint32_t)v;
+			}
+			break;
+		case OPT_ARGS: {
+			const char *s = optarg;
+			for (int i = 0;; i++) {
+				if (i == 6 || parse_u64(s, &end, &v))
+					return tool_usage_error(&cmd_seccomp,
+								"--args wants up to six numbers, "
+								"comma-separated, not '%s'", optarg);
+				a->sd.args[i] = v;
+				if (!*end)
+					break;
+				if (*end != ',')
+					return tool_usage_error(&cmd_seccomp, "--args: bad '%s'", end);
+				s = end + 1;
+			}
+			break;
+		}
+		case OPT_IP:
+			if (parse_u64(optarg, &end, &v) || *end)
+				return tool_usage_error(&cmd_seccomp, "--ip wants a number, not '%s'",
+							optarg);
+			a->sd.instruction_pointer = v;
+			break;
+		case 'e':
+			if (!strcmp(optarg, "cbpf"))
+				a->cbpf_engine = true;
+			else if (strcmp(optarg, "ebpf"))
+				return tool_usage_error(&cmd_seccomp,
+							"--engine is cbpf or ebpf, not '%s'", optarg);
+			break;
+		case 'j':
+			a->json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return TOOL_EXIT_OK;
+		default:
+			usage(stderr);
+			return TOOL_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1)
+		return tool_usage_error(&cmd_seccomp, "expected one POLICY file");
+	a->policy = argv[optind];
+	if (!a->syscall)
+		return tool_usage_error(&cmd_seccomp, "expected --syscall NAME|NR");
+	if (!parse_u64(a->syscall, &end, &v) && !*end) {
+		a->sd.nr = (int32_t)v;
+	} else {
+		int nr = cbpf_seccomp_syscall_x86_64(a->syscall);
+		if (nr < 0)
+			return tool_usage_error(&cmd_seccomp,
+						"unknown system call '%s' (give its number)",
+						a->syscall);
+		a->sd.nr = nr;
+	}
+	return -1;
+}
+
+static int run_ebpf(const struct cbpf_insn *prog, size_t n, struct cbpf_seccomp_data *sd,
+		    uint32_t *out)
+{
+	struct bpfvm_insn *ebpf = NULL;
+	size_t n_ebpf;
+	struct bpfvm_vm *vm = NULL;
+	struct bpfvm_prog *bp = NULL;
+	struct bpfvm_error err;
+	uint64_t r0;
+	int ret = -1;
+	if (cbpf_translate(prog, n, CBPF_SECCOMP, &ebpf, &n_ebpf, &err)) {
+		tool_print_error("seccomp", &err);
+		goto out;
+	}
+	vm = bpfvm_vm__new(NULL);
+	if (!vm) {
+		fprintf(stderr, "bpfvm seccomp: %s\n", strerror(errno));
+		goto out;
+	}
+	BPFVM_OPTS(bpfvm_load_opts, lopts, .name = "seccomp");
+	if (bpfvm_prog__load(vm, ebpf, n_ebpf, &lopts, &bp, &err) ||
+	    bpfvm_prog__run(bp, sd, sizeof(*sd), NULL, &r0, &err)) {
+		tool_print_error("seccomp", &err);
+		goto out;
+	}
+	*out = (uint32_t)r0;
+	ret = 0;
+out:
+	bpfvm_prog__free(bp);
+	bpfvm_vm__free(vm);
+	free(ebpf);
+	return ret;
+}
+
+static int main_seccomp(int argc, char **argv)
+{
+	struct sc_args a = { 0 };
+	int ret = parse_args(argc, argv, &a);
+	if (ret >= 0)
+		return ret;
+	ret = TOOL_EXIT_FAIL;
+	size_t len, n = 0;
+	struct cbpf_insn *prog = NULL;
+	struct bpfvm_error err;
+	uint32_t res;
+	char *data = tool_read_file(a.policy, &len);
+	if (!data)
+		goto out;
+	if (cbpf_parse_any(data, len, a.policy, &prog, &n, &err) ||
+	    cbpf_check(prog, n, CBPF_SECCOMP, &err)) {
+		tool_print_error("seccomp", &err);
+		goto out;
+	}
+	if (a.cbpf_engine)
+		res = cbpf_run(prog, n, CBPF_SECCOMP, (const uint8_t *)&a.sd, sizeof(a.sd), NULL);
+	else if (run_ebpf(prog, n, &a.sd, &res))
+		goto out;
+	char text[64];
+	cbpf_seccomp_action_format(res, text, sizeof(text));
+	if (a.json)
+		printf("{\"action\": \"%s\", \"data\": %u, \"text\": \"%s\", \"ret\": %u, "
+		       "\"nr\": %d, \"arch\": %u}\n",
+		       cbpf_seccomp_action_name(res), res & 0xffff, text, res, a.sd.nr,
+		       a.sd.arch);
+	else
+		printf("%s (ret 0x%08x)\n", text, res);
+	ret = TOOL_EXIT_OK;
+out:
+	free(prog);
+	free(data);
+	return ret;
+}
+
+const struct tool_cmd cmd_seccomp = {
+	.name = "seccomp",
+	.summary = "print the action a seccomp policy takes for a system call",
+	.main = main_seccomp,
+	.usage = usage,
+};
