@@ -15,7 +15,9 @@ static const struct tool_cmd *const commands[] = {
 	&cmd_run,
 	&cmd_prog,
 	&cmd_map,
-	&cmd_filter, &cmd_seccomp,
+	&cmd_verify,
+	&cmd_filter,
+	&cmd_seccomp,
 };
 
 static void usage(FILE *f)

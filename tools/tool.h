@@ -32,6 +32,7 @@ extern const struct tool_cmd cmd_disasm;
 extern const struct tool_cmd cmd_run;
 extern const struct tool_cmd cmd_prog;
 extern const struct tool_cmd cmd_map;
+extern const struct tool_cmd cmd_verify;
 extern const struct tool_cmd cmd_filter;
 extern const struct tool_cmd cmd_seccomp;
 

@@ -25,7 +25,7 @@ contains() { [[ "$1" == *"$2"* ]] || fail "expected '$2' in: $1"; n=$((n + 1)); 
 expect 0 "$bpfvm" --help;            contains "$out" "asm"; contains "$out" "disasm"; contains "$out" "run"
 expect 2 "$bpfvm";                    contains "$err" "usage"
 expect 2 "$bpfvm" frobnicate;         contains "$err" "unknown command 'frobnicate'"
-for cmd in asm disasm run prog map; do
+for cmd in asm disasm run prog map verify; do
   expect 0 "$bpfvm" $cmd --help;      contains "$out" "usage: bpfvm $cmd"
   expect 2 "$bpfvm" $cmd --no-such-option
   expect 2 "$bpfvm" $cmd
@@ -35,7 +35,7 @@ expect 2 "$bpfvm" asm --syntax klingon x.s; contains "$err" "unknown syntax"
 expect 2 "$bpfvm" run --budget -3 x.s;      contains "$err" "--budget"
 expect 2 "$bpfvm" run --mem 00 --mem-file x x.s; contains "$err" "not both"
 # Every option the help lists is accepted by the parser (no stale help).
-for cmd in asm disasm run prog map; do
+for cmd in asm disasm run prog map verify; do
   "$bpfvm" $cmd --help | grep -oE -- '--[a-z-]+' | sort -u | while read -r opt; do
     "$bpfvm" $cmd "$opt" 2>&1 | grep -q "unrecognized option '$opt'" && fail "$cmd $opt is in the help but not parsed"
   done
@@ -88,6 +88,14 @@ expect 1 "$bpfvm" run -e 'r0 = 1';     contains "$err" "last instruction"
 expect 1 "$bpfvm" run -e 'call 1234
 exit';                                 contains "$err" "helper 1234"
 expect 1 "$bpfvm" run --mem 'zz' -e 'exit'; contains "$err" "hex"
+
+# verify: the static verifier on raw programs.
+printf 'r0 = *(u32 *)(r1 + 0)\nexit\n' > "$tmp/ok.s"
+printf 'r0 = *(u32 *)(r1 + 2)\nexit\n' > "$tmp/oob.s"
+expect 0 "$bpfvm" verify -c 4 "$tmp/ok.s";  contains "$out" "accepted: 2 instructions"
+expect 1 "$bpfvm" verify -c 4 "$tmp/oob.s"; contains "$err" "insn 0: read of 4 bytes at offset 2 is outside the 4-byte context"
+expect 0 "$bpfvm" verify -j -c 4 "$tmp/ok.s"; contains "$out" '"accepted":true'
+expect 2 "$bpfvm" verify -c -1 "$tmp/ok.s"; contains "$err" "--ctx-size"
 
 # prog and map: ELF objects.
 if [[ -n "$progs" && -f "$progs/globals.o" ]]; then
