@@ -248,6 +248,12 @@ BPFVM_API int bpfvm_call__check_mem(const struct bpfvm_call *call,
 BPFVM_API void bpfvm_call__fail(struct bpfvm_call *call, int code,
 				const char *msg);
 
+/* What runs a program. */
+enum bpfvm_engine {
+	BPFVM_ENGINE_INTERP = 0, /* the interpreter (checked) */
+	BPFVM_ENGINE_JIT,        /* machine code (x86-64) */
+};
+
 struct bpfvm_load_opts {
 	size_t sz;
 	const char *name; /* program name for messages; copied */
@@ -273,6 +279,17 @@ struct bpfvm_load_opts {
 	uint32_t ctx_size;
 	char *log_buf;
 	size_t log_size;
+	/*
+	 * How to run it. BPFVM_ENGINE_JIT compiles it to machine code at load;
+	 * the JIT trusts what it compiles, so it takes verified programs only
+	 * (verify = true), unless jit_unverified says the caller vouches for
+	 * the program (test vectors). When the JIT cannot take a program, the
+	 * load fails, or with allow_fallback the program runs in the
+	 * interpreter and bpfvm_prog__engine() says so.
+	 */
+	enum bpfvm_engine engine;
+	bool allow_fallback;
+	bool jit_unverified;
 };
 
 /* What the verifier did for a program loaded with verify set. */
@@ -306,6 +323,10 @@ BPFVM_API const char *bpfvm_prog__name(const struct bpfvm_prog *prog);
 BPFVM_API uint32_t bpfvm_prog__id(const struct bpfvm_prog *prog);
 /* The kernel program type it was loaded as (0 = none). */
 BPFVM_API uint32_t bpfvm_prog__type(const struct bpfvm_prog *prog);
+/* The engine that runs it, and why the JIT was not used when it was asked
+ * for (NULL when it was, or was not asked for). */
+BPFVM_API enum bpfvm_engine bpfvm_prog__engine(const struct bpfvm_prog *prog);
+BPFVM_API const char *bpfvm_prog__fallback_reason(const struct bpfvm_prog *prog);
 /* Whether the verifier accepted it, and its statistics (zeros if not
  * verified). */
 BPFVM_API bool bpfvm_prog__verified(const struct bpfvm_prog *prog,
@@ -328,6 +349,14 @@ typedef void (*bpfvm_trace_fn)(void *ctx, size_t pc,
 			       const uint64_t before[BPFVM_NREGS],
 			       const uint64_t after[BPFVM_NREGS]);
 
+/* A block of host memory a run may access. */
+struct bpfvm_region {
+	void *base;
+	size_t len;
+	bool writable;
+};
+#define BPFVM_MAX_RUN_REGIONS 4
+
 struct bpfvm_run_opts {
 	size_t sz;
 	/* Stop with -E2BIG after this many instructions; 0 = no limit. */
@@ -339,6 +368,14 @@ struct bpfvm_run_opts {
 	/* The worker this run is on: its slot in per-CPU maps, and what
 	 * bpf_get_smp_processor_id() returns. Must be < bpfvm_vm__nr_cpus(). */
 	uint32_t cpu;
+	/* More memory the program may access besides mem and its maps (a
+	 * packet next to its context, for example). At most
+	 * BPFVM_MAX_RUN_REGIONS. */
+	const struct bpfvm_region *regions;
+	size_t n_regions;
+	/* The packet LD_ABS/LD_IND read (the kernel's skb data); default: mem. */
+	const void *packet;
+	size_t packet_len;
 };
 
 /*

@@ -44,7 +44,7 @@
  * the vm's map registry, the slow path of mem_ptr(). */
 static void add_map_regions(struct mem_map *m, const struct bpfvm_prog *prog)
 {
-	unsigned slot = MEM_INPUT + 1;
+	unsigned slot = m->n > MEM_INPUT + 1 ? m->n : MEM_INPUT + 1;
 	for (size_t i = 0; i < prog->n_maps; i++) {
 		const struct bpfvm_map *map = prog->maps[i];
 		for (unsigned r = 0; r < map->n_regions && slot < MEM_MAX_REGIONS; r++) {
@@ -68,6 +68,12 @@ int interp_run(const struct bpfvm_prog *prog, void *mem, size_t mem_len,
 	state_set_depth(&st, 0);
 	if (mem)
 		mem_set(&st.mem, MEM_INPUT, mem, mem_len, true);
+	/* The caller's extra regions (checked by bpfvm_prog__run), then maps. */
+	const struct bpfvm_region *extra = OPTS_GET(opts, regions, NULL);
+	size_t n_extra = extra ? OPTS_GET(opts, n_regions, 0) : 0;
+	for (size_t i = 0; i < n_extra; i++)
+		mem_set(&st.mem, MEM_INPUT + 1 + (unsigned)i, extra[i].base, extra[i].len,
+			extra[i].writable);
 	add_map_regions(&st.mem, prog);
 	st.reg[1] = (uint64_t)(uintptr_t)mem;
 	st.reg[2] = mem_len;
@@ -80,8 +86,9 @@ int interp_run(const struct bpfvm_prog *prog, void *mem, size_t mem_len,
 	st.tail_calls = 0;
 	st.start = prog->insns;
 	st.stop_depth = 0;
-	st.pkt = mem;
-	st.pkt_len = mem ? mem_len : 0;
+	const void *packet = OPTS_GET(opts, packet, NULL);
+	st.pkt = packet ? packet : mem;
+	st.pkt_len = packet ? OPTS_GET(opts, packet_len, 0) : mem ? mem_len : 0;
 	st.trace = OPTS_GET(opts, trace, NULL);
 	st.trace_ctx = OPTS_GET(opts, trace_ctx, NULL);
 	st.user = OPTS_GET(opts, user, NULL);

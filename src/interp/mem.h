@@ -28,7 +28,8 @@
 #include "bpfvm.h"
 
 /* Enough for stack + input now, and maps/context/globals later. */
-#define MEM_MAX_REGIONS 8
+/* stack, input, up to BPFVM_MAX_RUN_REGIONS from the run, then maps. */
+#define MEM_MAX_REGIONS 12
 
 enum mem_region_id {
 	MEM_STACK = 0, /* active stack frames */

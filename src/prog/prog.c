@@ -268,6 +268,16 @@ uint32_t bpfvm_prog__id(const struct bpfvm_prog *prog)
 	return prog ? prog->id : 0;
 }
 
+enum bpfvm_engine bpfvm_prog__engine(const struct bpfvm_prog *prog)
+{
+	return prog ? prog->engine : BPFVM_ENGINE_INTERP;
+}
+
+const char *bpfvm_prog__fallback_reason(const struct bpfvm_prog *prog)
+{
+	return prog ? prog->fallback_reason : NULL;
+}
+
 bool bpfvm_prog__verified(const struct bpfvm_prog *prog, struct bpfvm_verify_stats *stats)
 {
 	if (stats)
@@ -303,6 +313,15 @@ int bpfvm_prog__run(const struct bpfvm_prog *prog, void *mem, size_t mem_len,
 		return err_set(err, -EINVAL, "bpfvm_prog__run: NULL argument");
 	if (!OPTS_CHECK(bpfvm_run_opts, opts))
 		return err_set(err, -EINVAL, "bpfvm_prog__run: unknown fields set in opts");
+	size_t n_regions = OPTS_GET(opts, regions, NULL) ? OPTS_GET(opts, n_regions, 0) : 0;
+	if (n_regions > BPFVM_MAX_RUN_REGIONS)
+		return err_set(err, -EINVAL, "bpfvm_prog__run: %zu regions; at most %d", n_regions,
+			       BPFVM_MAX_RUN_REGIONS);
+	for (size_t i = 0; i < n_regions; i++)
+		if (!opts->regions[i].base && opts->regions[i].len)
+			return err_set(err, -EINVAL, "bpfvm_prog__run: region %zu has no base", i);
+	if (!OPTS_GET(opts, packet, NULL) && OPTS_GET(opts, packet_len, 0))
+		return err_set(err, -EINVAL, "bpfvm_prog__run: packet_len without a packet");
 	uint32_t cpu = OPTS_GET(opts, cpu, 0);
 	if (cpu >= prog->vm->nr_cpus)
 		return err_set(err, -EINVAL, "bpfvm_prog__run: cpu %u, but the vm has %u", cpu,

@@ -52,6 +52,8 @@ struct bpfvm_prog {
 	struct bpfvm_map **maps; /* the maps it refers to (a reference each) */
 	size_t n_maps;
 	bool verified;           /* the verifier accepted it */
+	enum bpfvm_engine engine; /* what runs it */
+	const char *fallback_reason; /* why not the JIT, when it was asked for */
 	struct bpfvm_verify_stats vstats;
 	uint32_t *callbacks;     /* sorted slots that ld_imm64 code_addr names:
 				  * the only functions helpers may call back */

@@ -1330,10 +1330,14 @@ static void test_faults(void)
  * contexts will add) and the messages for it. */
 static void test_regions(void)
 {
-	uint8_t a[16] = { 0 }, b[8] = { 0 };
+	/* Gaps around the regions, so that "just past b" is in neither. */
+	static struct {
+		uint8_t gap0[32], a[16], gap1[32], b[8], gap2[32];
+	} blocks;
+	uint8_t *a = blocks.a, *b = blocks.b;
 	struct mem_map m = { 0 };
-	mem_set(&m, MEM_STACK, a, sizeof(a), true);
-	mem_set(&m, 3, b, sizeof(b), false);       /* leaves 1, 2 empty */
+	mem_set(&m, MEM_STACK, a, sizeof(blocks.a), true);
+	mem_set(&m, 3, b, sizeof(blocks.b), false); /* leaves 1, 2 empty */
 	CHECK(m.n == 4);
 	uint64_t pa = (uint64_t)(uintptr_t)a, pb = (uint64_t)(uintptr_t)b;
 	CHECK(mem_ptr(&m, pa, 16, true) == a);
@@ -1400,6 +1404,39 @@ static void test_refused_at_run(void)
 	printf("refused at run: pseudo ld_imm64, bad ids\n");
 }
 
+/* Extra regions from the run (a packet beside its context) and the packet
+ * LD_ABS reads when it is not the input memory. */
+static void test_run_regions(void)
+{
+	uint8_t pkt[8] = { 0x12, 0x34, 0x56, 0x78, 9, 9, 9, 9 };
+	uint64_t ctx[1] = { (uint64_t)(uintptr_t)pkt };
+	struct bpfvm_insn p[] = {
+		I_LDX(BI_DW, 2, 1, 0),      /* r2 = ctx->data */
+		I_LDX(BI_W, 0, 2, 0),       /* r0 = *(u32 *)data */
+		I_EXIT(),
+	};
+	struct bpfvm_prog *prog = load(p, ARRAY_SIZE(p));
+	uint64_t ret = 0;
+	CHECK(bpfvm_prog__run(prog, ctx, sizeof(ctx), NULL, &ret, &err) == -EFAULT);
+	CHECK(err.insn == 1);
+	struct bpfvm_region r = { pkt, sizeof(pkt), false };
+	BPFVM_OPTS(bpfvm_run_opts, ro, .regions = &r, .n_regions = 1);
+	CHECK(bpfvm_prog__run(prog, ctx, sizeof(ctx), &ro, &ret, &err) == 0);
+	CHECK_EQ_U64(ret, 0x78563412);
+	struct bpfvm_region many[BPFVM_MAX_RUN_REGIONS + 1];
+	BPFVM_OPTS(bpfvm_run_opts, bad, .regions = many, .n_regions = BPFVM_MAX_RUN_REGIONS + 1);
+	CHECK(bpfvm_prog__run(prog, ctx, sizeof(ctx), &bad, &ret, &err) == -EINVAL);
+	bpfvm_prog__free(prog);
+
+	struct bpfvm_insn abs[] = { I_LD_ABS(BI_W, 0), I_EXIT() };
+	prog = load(abs, ARRAY_SIZE(abs));
+	BPFVM_OPTS(bpfvm_run_opts, po, .packet = pkt, .packet_len = sizeof(pkt));
+	CHECK(bpfvm_prog__run(prog, ctx, sizeof(ctx), &po, &ret, &err) == 0);
+	CHECK_EQ_U64(ret, 0x12345678); /* big-endian, from the packet */
+	bpfvm_prog__free(prog);
+	printf("run regions: extra regions, packet for LD_ABS\n");
+}
+
 /* Every row of the table was run (or refused at run) by some test. */
 static void test_coverage(void)
 {
@@ -1439,6 +1476,7 @@ int main(void)
 	test_regions();
 	test_refused_at_run();
 	test_concurrency();
+	test_run_regions();
 	test_coverage();
 
 	bpfvm_vm__free(vm);
