@@ -72,12 +72,8 @@ static int main_asm(int argc, char **argv)
 		case 'x':
 			hex = 1;
 			break;
-		case 'h':
-			usage(stdout);
-			return TOOL_EXIT_OK;
 		default:
-			usage(stderr);
-			return TOOL_EXIT_USAGE;
+			return tool_help_or_usage(&cmd_asm, c);
 		}
 	}
 	if (optind != argc - 1)

@@ -61,12 +61,8 @@ static int main_disasm(int argc, char **argv)
 		case 'n':
 			pctx.addr = 0;
 			break;
-		case 'h':
-			usage(stdout);
-			return TOOL_EXIT_OK;
 		default:
-			usage(stderr);
-			return TOOL_EXIT_USAGE;
+			return tool_help_or_usage(&cmd_disasm, c);
 		}
 	}
 	if (optind != argc - 1)

@@ -80,18 +80,11 @@ static int parse_args(int argc, char **argv, struct filter_args *a)
 		case OPT_DUMP: a->dump = 1; break;
 		case 'c': a->count = 1; break;
 		case 'e':
-			if (!strcmp(optarg, "cbpf"))
-				a->cbpf_engine = true;
-			else if (strcmp(optarg, "ebpf"))
-				return tool_usage_error(&cmd_filter,
-							"--engine is cbpf or ebpf, not '%s'", optarg);
+			if (tool_opt_cbpf_engine(&cmd_filter, optarg, &a->cbpf_engine))
+				return TOOL_EXIT_USAGE;
 			break;
-		case 'h':
-			usage(stdout);
-			return TOOL_EXIT_OK;
 		default:
-			usage(stderr);
-			return TOOL_EXIT_USAGE;
+			return tool_help_or_usage(&cmd_filter, c);
 		}
 	}
 	if (a->d_level > 3)

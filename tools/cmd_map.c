@@ -195,12 +195,8 @@ static int main_map(int argc, char **argv)
 		case 'p':
 			json = pretty = 1;
 			break;
-		case 'h':
-			usage(stdout);
-			return TOOL_EXIT_OK;
 		default:
-			usage(stderr);
-			return TOOL_EXIT_USAGE;
+			return tool_help_or_usage(&cmd_map, c);
 		}
 	}
 	if (optind >= argc)

@@ -148,12 +148,8 @@ static int main_prog(int argc, char **argv)
 			if (tool_opt_syntax(&cmd_prog, optarg, 0, &syntax))
 				return TOOL_EXIT_USAGE;
 			break;
-		case 'h':
-			usage(stdout);
-			return TOOL_EXIT_OK;
 		default:
-			usage(stderr);
-			return TOOL_EXIT_USAGE;
+			return tool_help_or_usage(&cmd_prog, c);
 		}
 	}
 	if (optind >= argc)

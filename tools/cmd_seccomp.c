@@ -107,21 +107,14 @@ static int parse_args(int argc, char **argv, struct sc_args *a)
 			a->sd.instruction_pointer = v;
 			break;
 		case 'e':
-			if (!strcmp(optarg, "cbpf"))
-				a->cbpf_engine = true;
-			else if (strcmp(optarg, "ebpf"))
-				return tool_usage_error(&cmd_seccomp,
-							"--engine is cbpf or ebpf, not '%s'", optarg);
+			if (tool_opt_cbpf_engine(&cmd_seccomp, optarg, &a->cbpf_engine))
+				return TOOL_EXIT_USAGE;
 			break;
 		case 'j':
 			a->json = true;
 			break;
-		case 'h':
-			usage(stdout);
-			return TOOL_EXIT_OK;
 		default:
-			usage(stderr);
-			return TOOL_EXIT_USAGE;
+			return tool_help_or_usage(&cmd_seccomp, c);
 		}
 	}
 	if (optind != argc - 1)

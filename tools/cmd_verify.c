@@ -64,12 +64,8 @@ static int main_verify(int argc, char **argv)
 		case 'j':
 			json = 1;
 			break;
-		case 'h':
-			usage(stdout);
-			return TOOL_EXIT_OK;
 		default:
-			usage(stderr);
-			return TOOL_EXIT_USAGE;
+			return tool_help_or_usage(&cmd_verify, c);
 		}
 	}
 	if (optind != argc - 1)

@@ -5,6 +5,7 @@
 #ifndef BPFVM_TOOL_H
 #define BPFVM_TOOL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -56,10 +57,17 @@ enum tool_format tool_guess_format(const char *data, size_t len);
 int tool_usage_error(const struct tool_cmd *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* The end of every getopt switch: for 'h' print the help on stdout and
+ * return TOOL_EXIT_OK, for anything else the usage on stderr and
+ * TOOL_EXIT_USAGE. */
+int tool_help_or_usage(const struct tool_cmd *cmd, int c);
+
 /* Option values: 0, or a usage error printed and TOOL_EXIT_USAGE. */
 int tool_opt_syntax(const struct tool_cmd *cmd, const char *arg, int allow_auto,
 		    enum bpfvm_syntax *out);
 int tool_opt_format(const struct tool_cmd *cmd, const char *arg, enum tool_format *out);
+/* --engine for classic BPF: "cbpf" (its interpreter) or "ebpf" (translated). */
+int tool_opt_cbpf_engine(const struct tool_cmd *cmd, const char *arg, bool *cbpf);
 
 /*
  * Read the program file path ("-" for stdin) and turn it into slots as
