@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "bpfvm_ctx.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -502,6 +503,10 @@ struct bpfvm_object;
 struct bpfvm_object_opts {
 	size_t sz;
 	const char *name; /* for messages; default: the file name */
+	/* Verify every program at load as its section's program type (see
+	 * bpfvm_load_opts.verify); raw-typed programs get ctx_size bytes. */
+	bool verify;
+	uint32_t ctx_size;
 };
 
 /*

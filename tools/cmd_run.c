@@ -28,6 +28,11 @@ static void usage(FILE *f)
 		   "  -t, --trace          print each executed instruction and the registers\n"
 		   "                       it changed (to stdout, before the result)\n"
 		   "  -b, --budget N       stop after N executed instructions\n"
+		   "      --engine E       interp (default) or jit: compile to x86-64 code\n"
+		   "                       (the program is trusted as given; what the JIT\n"
+		   "                       does not take runs in the interpreter, said on\n"
+		   "                       stderr; --trace and --budget run the interpreter)\n"
+		   "      --jit            the same as --engine jit\n"
 		   "  -h, --help           show this help\n\n"
 		   "Exit status: 0 when the program ran, 1 when it was refused or failed,\n"
 		   "2 on wrong usage.\n");
@@ -75,6 +80,7 @@ struct run_args {
 	enum bpfvm_syntax syntax;
 	int trace, dump;
 	uint64_t budget;
+	bool jit;
 };
 
 /* Parse options into a; returns -1 to continue, else the exit status. */
@@ -89,6 +95,8 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{ "dump-mem", no_argument, NULL, 'd' },
 		{ "trace", no_argument, NULL, 't' },
 		{ "budget", required_argument, NULL, 'b' },
+		{ "engine", required_argument, NULL, 'E' },
+		{ "jit", no_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -125,6 +133,16 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 				return tool_usage_error(&cmd_run,
 							"--budget wants a positive count, not '%s'",
 							optarg);
+			break;
+		case 'E':
+			if (strcmp(optarg, "interp") && strcmp(optarg, "jit"))
+				return tool_usage_error(&cmd_run,
+							"--engine wants interp or jit, not '%s'",
+							optarg);
+			a->jit = !strcmp(optarg, "jit");
+			break;
+		case 'J':
+			a->jit = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -187,11 +205,18 @@ static int main_run(int argc, char **argv)
 		fprintf(stderr, "bpfvm run: %s\n", strerror(errno));
 		goto out;
 	}
-	BPFVM_OPTS(bpfvm_load_opts, lopts, .name = a.path);
+	/* --jit: the program is trusted as given (jit_unverified); what the
+	 * JIT does not take falls back to the interpreter, said on stderr. */
+	BPFVM_OPTS(bpfvm_load_opts, lopts, .name = a.path,
+		   .engine = a.jit ? BPFVM_ENGINE_JIT : BPFVM_ENGINE_INTERP,
+		   .jit_unverified = a.jit, .allow_fallback = a.jit);
 	if (bpfvm_prog__load(vm, insns, n, &lopts, &prog, &err)) {
 		tool_print_error("run", &err);
 		goto out;
 	}
+	if (a.jit && bpfvm_prog__engine(prog) != BPFVM_ENGINE_JIT)
+		fprintf(stderr, "bpfvm run: running in the interpreter: %s\n",
+			bpfvm_prog__fallback_reason(prog));
 	struct trace_ctx tctx = {
 		.prog = prog,
 		.syntax = a.syntax == BPFVM_SYNTAX_UBPF ? BPFVM_SYNTAX_UBPF : BPFVM_SYNTAX_LLVM,

@@ -20,6 +20,8 @@
 struct bpfvm_object {
 	struct bpfvm_vm *vm;
 	char *name;
+	bool verify;        /* opts: verify each program at load */
+	uint32_t ctx_size;
 	struct elf_obj *elf;
 	struct bpfvm_map **maps;   /* elf->n_maps, after load */
 	struct bpfvm_prog **progs; /* elf->n_progs, after load */
@@ -72,6 +74,8 @@ struct bpfvm_object *bpfvm_object__open_mem(struct bpfvm_vm *vm, const void *dat
 		return NULL;
 	}
 	obj->vm = vm;
+	obj->verify = OPTS_GET(opts, verify, false);
+	obj->ctx_size = OPTS_GET(opts, ctx_size, 0);
 	int ret = elf_obj_open(data, size, obj->name, &obj->elf, err);
 	if (!ret)
 		ret = build_lines(obj, err);
@@ -125,7 +129,8 @@ struct bpfvm_object *bpfvm_object__open_file(struct bpfvm_vm *vm, const char *pa
 		return NULL;
 	}
 	const char *base = strrchr(path, '/');
-	BPFVM_OPTS(bpfvm_object_opts, o, .name = OPTS_GET(opts, name, NULL));
+	BPFVM_OPTS(bpfvm_object_opts, o, .name = OPTS_GET(opts, name, NULL),
+		   .verify = OPTS_GET(opts, verify, false), .ctx_size = OPTS_GET(opts, ctx_size, 0));
 	if (!o.name)
 		o.name = base ? base + 1 : path;
 	struct bpfvm_object *obj = bpfvm_object__open_mem(vm, buf, n, &o, err);
@@ -252,7 +257,8 @@ int bpfvm_object__load(struct bpfvm_object *obj, struct bpfvm_error *err)
 	for (size_t i = 0; i < elf->n_progs; i++) {
 		const struct elf_prog *p = &elf->progs[i];
 		BPFVM_OPTS(bpfvm_load_opts, lo, .name = p->name, .maps = obj->maps,
-			   .n_maps = elf->n_maps, .prog_type = p->prog_type);
+			   .n_maps = elf->n_maps, .prog_type = p->prog_type, .verify = obj->verify,
+			   .ctx_size = obj->ctx_size);
 		struct bpfvm_error perr;
 		ret = bpfvm_prog__load(obj->vm, p->insns, p->n_insns, &lo, &obj->progs[i], &perr);
 		if (ret) {

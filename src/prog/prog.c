@@ -8,6 +8,7 @@
 
 #include "common/error.h"
 #include "interp/interp.h"
+#include "jit/jit.h"
 #include "maps/map.h"
 #include "prog.h"
 #include "verifier/verifier.h"
@@ -133,6 +134,7 @@ static int verify(struct bpfvm_prog *prog, const struct bpfvm_load_opts *opts,
 		  struct bpfvm_error *err)
 {
 	BPFVM_OPTS(vfy_opts, vo, .ctx_size = OPTS_GET(opts, ctx_size, 0),
+		   .prog_type = prog->prog_type,
 		   .log_buf = OPTS_GET(opts, log_buf, NULL),
 		   .log_size = OPTS_GET(opts, log_size, 0));
 	struct vfy_stats st = { 0 };
@@ -216,6 +218,11 @@ int bpfvm_prog__load(struct bpfvm_vm *vm, const struct bpfvm_insn *insns, size_t
 		if (ret)
 			goto fail;
 	}
+	if (OPTS_GET(opts, engine, BPFVM_ENGINE_INTERP) == BPFVM_ENGINE_JIT) {
+		ret = jit_prog_load(prog, opts, err);
+		if (ret)
+			goto fail;
+	}
 	ret = vm_prog_register(vm, prog);
 	if (ret) {
 		err_set(err, ret, "out of memory");
@@ -238,6 +245,7 @@ static void prog_destroy(struct bpfvm_prog *prog)
 	for (size_t i = 0; i < prog->n_maps; i++)
 		bpfvm_map__put(prog->maps[i]);
 	free(prog->maps);
+	jit_prog_free(prog);
 	free(prog->callbacks);
 	free(prog->name);
 	free(prog->raw);
@@ -326,6 +334,11 @@ int bpfvm_prog__run(const struct bpfvm_prog *prog, void *mem, size_t mem_len,
 	if (cpu >= prog->vm->nr_cpus)
 		return err_set(err, -EINVAL, "bpfvm_prog__run: cpu %u, but the vm has %u", cpu,
 			       prog->vm->nr_cpus);
+	/* Instruction budgets and traces are interpreter features: such a run
+	 * of a JIT'd program goes to the interpreter. */
+	if (prog->engine == BPFVM_ENGINE_JIT && prog->jit && !OPTS_GET(opts, insn_budget, 0) &&
+	    !OPTS_GET(opts, trace, NULL))
+		return jit_run(prog, mem, mem_len, opts, ret, err);
 	return interp_run(prog, mem, mem_len, opts, ret, err);
 }
 

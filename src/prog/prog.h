@@ -26,6 +26,7 @@ struct vm_helper {
 };
 
 struct map_registry;
+struct jit_image;
 
 struct bpfvm_vm {
 	struct vm_helper *helpers; /* indexed by id, n_helpers entries */
@@ -58,6 +59,8 @@ struct bpfvm_prog {
 	uint32_t *callbacks;     /* sorted slots that ld_imm64 code_addr names:
 				  * the only functions helpers may call back */
 	size_t n_callbacks;
+	struct jit_image *jit;   /* machine code when engine is JIT (jit/jit.h) */
+	char jit_msg[256];       /* fallback_reason's text, when it fell back */
 };
 
 /* Is slot pc a function this program may pass to a helper as a callback? */

@@ -99,6 +99,10 @@ struct scal scal_alu(unsigned op, const struct scal *a, const struct scal *b, un
 
 static bool same_region(const struct vreg *a, const struct vreg *b)
 {
+	/* data_end - data, data - data_meta: the packet is one region */
+	if ((vfy_is_pkt(a) || a->type == VT_PTR_TO_PACKET_END) &&
+	    (vfy_is_pkt(b) || b->type == VT_PTR_TO_PACKET_END))
+		return true;
 	if (a->type != b->type)
 		return false;
 	switch (a->type) {
@@ -117,6 +121,14 @@ static int ptr_add(struct venv *env, uint32_t pc, unsigned op, struct vreg *dst,
 	char what[96];
 	vreg_describe(dst, what, sizeof(what));
 	switch (dst->type) {
+	case VT_PTR_TO_PACKET:
+	case VT_PTR_TO_PACKET_META:
+		return vfy_pkt_add(env, pc, op, dst, off, dregno);
+	case VT_PTR_TO_PACKET_END:
+		return vfy_err(env, -EACCES, pc,
+			       "r%u is data_end: arithmetic on the packet end is not allowed; "
+			       "move the packet pointer and compare it with data_end instead",
+			       dregno);
 	case VT_PTR_TO_CTX:
 	case VT_PTR_TO_STACK:
 	case VT_PTR_TO_MAP_VALUE:

@@ -235,7 +235,6 @@ void vfy_branch_refine(struct venv *env, struct vstate *s, const struct isa_insn
 		       const struct isa_desc *d, bool taken, bool *dead)
 {
 	struct vreg *a, *b, bimm;
-	(void)env;
 	*dead = false;
 	operands(s, in, d, &a, &bimm, &b);
 	unsigned op = d->op;
@@ -251,6 +250,8 @@ void vfy_branch_refine(struct venv *env, struct vstate *s, const struct isa_insn
 			return;
 		}
 	}
+	if (vfy_pkt_refine(env, s, in, d, holds))
+		return;
 	if (a->type != VT_SCALAR || b->type != VT_SCALAR)
 		return;
 	struct vr va = view(a, d->width), vb = view(b, d->width);

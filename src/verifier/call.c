@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include "hooks/hooks.h"
 #include "maps/map.h"
 #include "verifier/vfy.h"
 
@@ -173,6 +174,10 @@ int vfy_helper_call(struct venv *env, struct vstate *s, const struct isa_insn *i
 	helper_name(env, id, hname, sizeof(hname));
 	if (!proto)
 		return vfy_err(env, -EINVAL, pc, "call to unknown %s", hname);
+	const char *why;
+	if (!hook_helper_allowed(env->ht, id, &why))
+		return vfy_err(env, -EACCES, pc, "%s programs cannot call %s: it is for %s",
+			       env->ht ? env->ht->name : "raw", hname, why);
 	struct argmeta meta = { 0 };
 	for (unsigned i = 0; i < 5; i++) {
 		int err = check_arg(env, s, pc, hname, i + 1, proto->args[i], &meta);
@@ -186,6 +191,8 @@ int vfy_helper_call(struct venv *env, struct vstate *s, const struct isa_insn *i
 		struct release rel = { meta.release_ref };
 		vstate_for_each_reg(s, release_ref, &rel);
 	}
+	if (hook_helper_changes_pkt(id))
+		vfy_pkt_invalidate(s);
 	struct vframe *f = vcur(s);
 	for (int r = 1; r <= 5; r++)
 		f->regs[r] = vreg_not_init();
@@ -273,6 +280,9 @@ int vfy_exit(struct venv *env, struct vstate *s, uint32_t pc, uint32_t *next_pc,
 			return vfy_err(env, -EACCES, pc,
 				       "the program returns a %s in r0; it must return a scalar",
 				       w);
+		int err = vfy_check_ret(env, s, pc);
+		if (err)
+			return err;
 		*done = true;
 		return 0;
 	}

@@ -6,7 +6,9 @@
  * of every address p may hold lies inside p's region:
  *   stack    [r10-512, r10) of p's frame, constant offset, aligned to n;
  *            reads need initialised bytes (spills give back the register);
- *   ctx      [0, ctx_size) through the unmodified r1 (raw program type);
+ *   ctx      raw type: [0, ctx_size), at any offset (sized memory);
+ *            typed contexts: field by field (ctx.c);
+ *   packet   [off, range) proved by comparisons with data_end (pkt.c);
  *   map value [0, value_size): with a variable offset, the whole signed
  *            range of the offset must fit (the kernel's check_map_access);
  *   memory   [0, mem_size) (ringbuf records).
@@ -203,11 +205,6 @@ static int region_check(struct venv *env, uint32_t pc, unsigned regno, const str
 	char w[96];
 	uint32_t limit = region_size(env, p, &name);
 	vreg_describe(p, w, sizeof(w));
-	if (p->type == VT_PTR_TO_CTX && (p->off || !scal_is_const(&p->s) || p->s.t.value))
-		return vfy_err(env, -EACCES, pc,
-			       "dereference of modified ctx pointer r%u: access ctx fields as "
-			       "r1 + constant offset",
-			       regno);
 	if (p->s.smin <= -MAX_VAR_OFF || p->s.smax >= MAX_VAR_OFF)
 		return vfy_err(env, -EACCES, pc,
 			       "r%u (%s) has an unbounded variable offset: bound the index "
@@ -234,12 +231,36 @@ static int region_check(struct venv *env, uint32_t pc, unsigned regno, const str
 /* A read (dst != NULL) or write (val) of size bytes at regs[regno] + off. */
 static int access(struct venv *env, struct vstate *s, uint32_t pc, unsigned regno,
 		  int64_t off, unsigned size, bool write, const struct vreg *val, int valreg,
-		  struct vreg *dst, bool atomic)
+		  struct vreg *dst, bool atomic, bool sx)
 {
 	struct vreg *p = &vcur(s)->regs[regno];
 	const char *verb = write ? "write" : "read";
 	int err;
+	if (env->ht && p->type != VT_PTR_TO_CTX && (err = vfy_note_access(env, pc, false)))
+		return err;
 	switch (p->type) {
+	case VT_PTR_TO_PACKET:
+	case VT_PTR_TO_PACKET_META:
+		if (atomic)
+			return vfy_err(env, -EACCES, pc,
+				       "atomic operations on packet memory are not allowed");
+		if ((err = vfy_pkt_access(env, pc, regno, p, off, size, write, verb)))
+			return err;
+		if (dst)
+			*dst = vreg_scalar(sx ? scal_unknown_sbits(8 * size)
+					      : scal_unknown_bits(8 * size));
+		return 0;
+	case VT_PTR_TO_PACKET_END:
+		return vfy_err(env, -EACCES, pc,
+			       "r%u is data_end, the end of the packet: it can only be compared "
+			       "with packet pointers, not %s through",
+			       regno, write ? "written" : "read");
+	case VT_PTR_TO_CTX:
+		if (!env->ht)
+			goto region;
+		if (atomic)
+			return vfy_err(env, -EACCES, pc, "atomic operations on ctx are not allowed");
+		return vfy_ctx_access(env, s, pc, regno, off, size, write, sx, dst);
 	case VT_PTR_TO_STACK: {
 		struct vframe *f;
 		int64_t a;
@@ -269,7 +290,7 @@ static int access(struct venv *env, struct vstate *s, uint32_t pc, unsigned regn
 			return stack_write(env, s, pc, f, a, size, val, valreg);
 		return stack_read(env, pc, f, a, size, dst);
 	}
-	case VT_PTR_TO_CTX:
+	region:
 	case VT_PTR_TO_MAP_VALUE:
 	case VT_PTR_TO_MEM:
 		if (atomic && p->type == VT_PTR_TO_CTX)
@@ -308,9 +329,10 @@ int vfy_mem(struct venv *env, struct vstate *s, const struct isa_insn *in,
 	case ISA_SHAPE_LOAD_ACQ:
 		if ((err = vfy_check_init(env, s, pc, in->src)))
 			return err;
-		if ((err = access(env, s, pc, in->src, in->off, size, false, NULL, -1, &out, false)))
+		if ((err = access(env, s, pc, in->src, in->off, size, false, NULL, -1, &out, false,
+				  d->shape == ISA_SHAPE_LDXSX)))
 			return err;
-		if (d->shape == ISA_SHAPE_LDXSX && size < 8) {
+		if (d->shape == ISA_SHAPE_LDXSX && size < 8 && out.type == VT_SCALAR) {
 			if (vreg_is_const(&out)) {
 				uint64_t v = out.s.t.value, sign = 1ull << (8 * size - 1);
 				v &= (sign << 1) - 1;
@@ -325,14 +347,15 @@ int vfy_mem(struct venv *env, struct vstate *s, const struct isa_insn *in,
 		if ((err = vfy_check_init(env, s, pc, in->dst)))
 			return err;
 		val = vreg_const((uint64_t)(int64_t)in->imm);
-		return access(env, s, pc, in->dst, in->off, size, true, &val, -1, NULL, false);
+		return access(env, s, pc, in->dst, in->off, size, true, &val, -1, NULL, false, false);
 	case ISA_SHAPE_STX:
 	case ISA_SHAPE_STORE_REL:
 		if ((err = vfy_check_init(env, s, pc, in->dst)) ||
 		    (err = vfy_check_init(env, s, pc, in->src)))
 			return err;
 		val = f->regs[in->src];
-		return access(env, s, pc, in->dst, in->off, size, true, &val, in->src, NULL, false);
+		return access(env, s, pc, in->dst, in->off, size, true, &val, in->src, NULL, false,
+			      false);
 	case ISA_SHAPE_ATOMIC:
 	case ISA_SHAPE_ATOMIC_FETCH:
 	case ISA_SHAPE_XCHG:
@@ -346,7 +369,7 @@ int vfy_mem(struct venv *env, struct vstate *s, const struct isa_insn *in,
 			return vfy_err(env, -EACCES, pc,
 				       "the operand of an atomic operation (r%u) must be a scalar",
 				       in->src);
-		if ((err = access(env, s, pc, in->dst, in->off, size, true, NULL, -1, NULL, true)))
+		if ((err = access(env, s, pc, in->dst, in->off, size, true, NULL, -1, NULL, true, false)))
 			return err;
 		if (d->shape == ISA_SHAPE_CMPXCHG)
 			vcur(s)->regs[0] = vreg_scalar(scal_unknown_bits(8 * size));
@@ -355,9 +378,7 @@ int vfy_mem(struct venv *env, struct vstate *s, const struct isa_insn *in,
 		return 0;
 	case ISA_SHAPE_LD_ABS:
 	case ISA_SHAPE_LD_IND:
-		return vfy_err(env, -ENOTSUP, pc,
-			       "legacy packet loads (ld_abs/ld_ind) need a packet program type, "
-			       "which this verifier does not support yet");
+		return vfy_ld_abs(env, s, in, d, pc);
 	default:
 		return vfy_err(env, -EINVAL, pc, "not a memory instruction");
 	}
@@ -392,7 +413,16 @@ int vfy_helper_mem(struct venv *env, struct vstate *s, uint32_t pc, unsigned reg
 		}
 		return 0;
 	}
+	case VT_PTR_TO_PACKET:
+	case VT_PTR_TO_PACKET_META:
+		return vfy_pkt_access(env, pc, regno, p, 0, size_umax, write, what);
 	case VT_PTR_TO_CTX:
+		if (env->ht)
+			return vfy_err(env, -EACCES, pc,
+				       "%s (r%u) is the context; helpers take stack, map value or "
+				       "packet memory here",
+				       what, regno);
+		/* fall through */
 	case VT_PTR_TO_MAP_VALUE:
 	case VT_PTR_TO_MEM:
 		if ((err = region_check(env, pc, regno, p, 0, size_umax, what)))

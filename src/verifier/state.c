@@ -225,6 +225,9 @@ static bool regsafe(const struct vreg *old, const struct vreg *cur, struct idmap
 		return false;
 	if (!check_ids(m, old->id, cur->id) || !check_ids(m, old->ref_id, cur->ref_id))
 		return false;
+	/* packet: cur must have proved at least the bytes old relied on */
+	if (exact ? old->range != cur->range : old->range > cur->range)
+		return false;
 	return exact ? scal_equal(&old->s, &cur->s) : scal_within(&old->s, &cur->s);
 }
 

@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "common/error.h"
+#include "hooks/hooks.h"
 #include "verifier/vfy.h"
 
 int vfy_err(struct venv *env, int code, uint32_t pc, const char *fmt, ...)
@@ -137,7 +138,8 @@ static void uses_defs(const struct isa_insn *in, const struct isa_desc *d, uint1
 		break;
 	case ISA_SHAPE_LD_ABS:
 	case ISA_SHAPE_LD_IND:
-		u = 0x7ff; /* not supported; be conservative */
+		u = (uint16_t)(R(6) | (d->shape == ISA_SHAPE_LD_IND ? R(in->src) : 0));
+		w = R(0) | ARGS;
 		break;
 	default:
 		break;
@@ -464,7 +466,7 @@ static int run_path(struct venv *env, struct vstate *s, struct pending *pend)
 	}
 }
 
-int vfy_check(const struct bpfvm_prog *prog, const struct vfy_opts *opts,
+int vfy_check(struct bpfvm_prog *prog, const struct vfy_opts *opts,
 	      struct vfy_stats *stats, struct bpfvm_error *err)
 {
 	struct venv env;
@@ -486,6 +488,7 @@ int vfy_check(const struct bpfvm_prog *prog, const struct vfy_opts *opts,
 	env.n = prog->n;
 	env.err = err;
 	env.ctx_size = OPTS_GET(opts, ctx_size, 0);
+	env.ht = hook_type_get(OPTS_GET(opts, prog_type, 0));
 	env.budget = OPTS_GET(opts, insn_budget, 0);
 	if (!env.budget)
 		env.budget = VFY_INSN_BUDGET;
@@ -501,8 +504,9 @@ int vfy_check(const struct bpfvm_prog *prog, const struct vfy_opts *opts,
 	env.live_in = calloc(env.n, sizeof(*env.live_in));
 	env.explored = calloc(env.n, sizeof(*env.explored));
 	env.subprog_depth = calloc(env.n, sizeof(*env.subprog_depth));
+	env.rw = calloc(env.n, sizeof(*env.rw));
 	if (!env.prune_point || !env.is_subprog || !env.live_in || !env.explored ||
-	    !env.subprog_depth) {
+	    !env.subprog_depth || !env.rw) {
 		ret = err_set(err, -ENOMEM, "out of memory");
 		goto out;
 	}
@@ -517,7 +521,10 @@ int vfy_check(const struct bpfvm_prog *prog, const struct vfy_opts *opts,
 	struct vreg *r1 = &cur.fr[0]->regs[1];
 	r1->type = VT_PTR_TO_CTX;
 	r1->s = scal_const(0);
-	cur.fr[0]->regs[2] = vreg_const(env.ctx_size);
+	if (env.ht)
+		cur.fr[0]->regs[2] = vreg_not_init(); /* typed contexts: r1 only */
+	else
+		cur.fr[0]->regs[2] = vreg_const(env.ctx_size);
 
 	for (;;) {
 		ret = run_path(&env, &cur, &pend);
@@ -529,6 +536,8 @@ int vfy_check(const struct bpfvm_prog *prog, const struct vfy_opts *opts,
 		cur = pend.v[--pend.n];
 	}
 	ret = vfy_check_stack_depth(&env);
+	if (!ret && env.ht)
+		vfy_ctx_rewrite(&env, prog);
 out:
 	vstate_free(&cur);
 	while (pend.n)
@@ -546,5 +555,6 @@ out:
 	free(env.live_in);
 	free(env.explored);
 	free(env.subprog_depth);
+	free(env.rw);
 	return ret < 0 ? ret : 0;
 }

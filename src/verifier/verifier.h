@@ -8,8 +8,10 @@
  * refusal it returns a negative errno and fills err with the instruction
  * index and a plain-words reason.
  *
- * Program type in this increment: "raw": r1 points to ctx_size bytes the
- * program may read and write, r2 holds ctx_size.
+ * Program types: "raw" (r1 points to ctx_size bytes the program may read
+ * and write at any offset, r2 holds ctx_size), and the types of
+ * src/hooks/prog_types.def (XDP, tc, socket filter, seccomp) with their
+ * contexts, packet pointers and return ranges.
  */
 #ifndef BPFVM_VERIFIER_H
 #define BPFVM_VERIFIER_H
@@ -26,6 +28,12 @@ struct bpfvm_prog;
 struct vfy_opts {
 	size_t sz;
 	uint32_t ctx_size;      /* raw type: bytes at r1 */
+	/* The kernel program type (src/hooks/prog_types.def): XDP 6, tc 3/4,
+	 * socket filter 1, seccomp 0x7fff0001; 0 and types without a row are
+	 * raw. Typed contexts are checked field by field and, once the
+	 * program is accepted, their accesses are rewritten in prog->insns
+	 * into accesses of the real context (include/bpfvm_ctx.h). */
+	uint32_t prog_type;
 	uint32_t insn_budget;   /* processed instructions; 0 = 1,000,000 */
 	/* Optional kernel-style log of the path that failed (last states),
 	 * NUL-terminated, truncated to log_size. */
@@ -45,9 +53,10 @@ struct vfy_stats {
  * Verify prog. opts may be NULL (ctx_size 0). stats may be NULL. Returns 0
  * or a negative errno: -EACCES (unsafe), -E2BIG (budget), -EINVAL
  * (malformed: calls into the middle of nowhere, ...), -ENOTSUP
- * (constructs this verifier does not handle yet), -ENOMEM.
+ * (constructs this verifier does not handle yet), -ENOMEM. On success
+ * with a typed context, prog->insns (not prog->raw) is rewritten.
  */
-int vfy_check(const struct bpfvm_prog *prog, const struct vfy_opts *opts,
+int vfy_check(struct bpfvm_prog *prog, const struct vfy_opts *opts,
 	      struct vfy_stats *stats, struct bpfvm_error *err);
 
 #endif

@@ -37,8 +37,7 @@ enum vtype {
 	VT_CONST_PTR_TO_MAP_OR_NULL,
 	VT_PTR_TO_MEM,          /* helper memory (ringbuf record), mem_size bytes */
 	VT_PTR_TO_MEM_OR_NULL,
-	/* next increment: packet pointers */
-	VT_PTR_TO_PACKET,
+	VT_PTR_TO_PACKET,       /* id, off, range: bytes [off, range) proved inside */
 	VT_PTR_TO_PACKET_META,
 	VT_PTR_TO_PACKET_END,
 	VT__COUNT,
@@ -51,6 +50,8 @@ struct vreg {
 	uint32_t id;      /* *_OR_NULL: registers sharing a null check */
 	uint32_t ref_id;  /* PTR_TO_MEM from ringbuf: the reservation */
 	uint32_t mem_size; /* PTR_TO_MEM: bytes */
+	uint32_t range;   /* PTR_TO_PACKET(_META): bytes past the variable part
+			   * proved readable (pkt + range <= data_end) */
 	const struct bpfvm_map *map; /* map value / map pointers */
 	struct scal s;    /* scalar value, or a pointer's variable offset */
 };
@@ -92,8 +93,22 @@ struct vsl {
 	struct vsl *all_next;   /* every stored state, for freeing */
 };
 
+/* Per instruction: what the memory access there touched (ctx rewriting). */
+enum { VCX_NONE = 0, VCX_CTX, VCX_OTHER };
+struct vctx_rw {
+	uint8_t what;      /* VCX_* */
+	uint8_t real_size; /* VCX_CTX: the real access */
+	int16_t real_off;
+	const struct hook_field *field;
+};
+
+struct hook_type;
+struct hook_field;
+
 struct venv {
 	const struct bpfvm_prog *prog;
+	const struct hook_type *ht; /* the program type; NULL = raw */
+	struct vctx_rw *rw;         /* per insn */
 	const struct isa_insn *insns;
 	size_t n;
 	uint32_t ctx_size;
@@ -163,6 +178,33 @@ int vfy_branch_outcome(struct venv *env, struct vstate *s, const struct isa_insn
 		       const struct isa_desc *d, uint32_t pc, int *outcome);
 void vfy_branch_refine(struct venv *env, struct vstate *s, const struct isa_insn *in,
 		       const struct isa_desc *d, bool taken, bool *dead);
+
+/* ctx.c: a load/store of size bytes at ctx + off (typed contexts), and
+ * the rewrite of the proved accesses into the real context. */
+int vfy_ctx_access(struct venv *env, struct vstate *s, uint32_t pc, unsigned regno, int64_t off,
+		   unsigned size, bool write, bool sx, struct vreg *dst);
+/* Record what the access at pc touched; refuses a ctx/other mix. */
+int vfy_note_access(struct venv *env, uint32_t pc, bool ctx);
+void vfy_ctx_rewrite(struct venv *env, struct bpfvm_prog *prog);
+/* LD_ABS / LD_IND (skb types). */
+int vfy_ld_abs(struct venv *env, struct vstate *s, const struct isa_insn *in,
+	       const struct isa_desc *d, uint32_t pc);
+
+/* pkt.c: packet pointers. */
+bool vfy_is_pkt(const struct vreg *r);
+int vfy_pkt_access(struct venv *env, uint32_t pc, unsigned regno, const struct vreg *p,
+		   int64_t off, uint64_t size, bool write, const char *verb);
+/* pkt += scalar (dst a packet pointer; off a scalar). */
+int vfy_pkt_add(struct venv *env, uint32_t pc, unsigned op, struct vreg *dst,
+		const struct vreg *off, unsigned dregno);
+/* A comparison of packet pointers: refines ranges on the side where it
+ * holds (or not). Returns true when it was one. */
+bool vfy_pkt_refine(struct venv *env, struct vstate *s, const struct isa_insn *in,
+		    const struct isa_desc *d, bool taken);
+/* Packet pointers die (a helper moved the packet). */
+void vfy_pkt_invalidate(struct vstate *s);
+/* r0 at the main exit against the program type's return range. */
+int vfy_check_ret(struct venv *env, struct vstate *s, uint32_t pc);
 
 /* call.c */
 int vfy_helper_call(struct venv *env, struct vstate *s, const struct isa_insn *in, uint32_t pc);

@@ -2,7 +2,13 @@
  * plugin.c - bpfvm-conformance-plugin: bpfvm behind the public
  * bpf_conformance plugin protocol.
  *
- *   bpfvm-conformance-plugin [MEM] [--interpret|--jit]
+ *   bpfvm-conformance-plugin [MEM] [--interpret|--jit] [--report-engine]
+ *
+ * --jit loads the program with engine JIT; conformance vectors are trusted
+ * test programs, so it uses jit_unverified, and allow_fallback: a program
+ * the JIT does not take runs in the interpreter. --report-engine prints a
+ * second line after r0, "engine: jit" or "engine: interpreter (REASON)",
+ * for the runner to count (plain bpf_conformance reads only the first).
  *
  * The program arrives on stdin as hex bytes (two digits a byte, separated
  * by whitespace), 8-byte little-endian struct bpf_insn slots. MEM, when
@@ -11,6 +17,7 @@
  * its length. On success r0 is printed in hex and the exit status is 0; on
  * failure one line gives the reason and the exit status is 1.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,15 +46,53 @@ static char *read_stdin(size_t *len)
 	return buf;
 }
 
+/* harness_run() with engine JIT (and fallback); engine says which ran. */
+static int run_jit(struct bpfvm_vm *vm, const struct bpfvm_insn *insns, size_t n,
+		   const uint8_t *mem, size_t mem_len, uint64_t *r0, struct bpfvm_error *err,
+		   char *engine, size_t engine_size)
+{
+	struct bpfvm_prog *prog = NULL;
+	BPFVM_OPTS(bpfvm_load_opts, opts, .engine = BPFVM_ENGINE_JIT, .jit_unverified = true,
+		   .allow_fallback = true);
+	int ret = bpfvm_prog__load(vm, insns, n, &opts, &prog, err);
+	if (ret)
+		return ret;
+	if (bpfvm_prog__engine(prog) == BPFVM_ENGINE_JIT)
+		snprintf(engine, engine_size, "engine: jit");
+	else
+		snprintf(engine, engine_size, "engine: interpreter (%s)",
+			 bpfvm_prog__fallback_reason(prog));
+	uint8_t *copy = NULL;
+	if (mem) {
+		copy = malloc(mem_len ? mem_len : 1);
+		if (!copy) {
+			bpfvm_prog__free(prog);
+			return -ENOMEM;
+		}
+		memcpy(copy, mem, mem_len);
+	}
+	ret = bpfvm_prog__run(prog, copy, copy ? mem_len : 0, NULL, r0, err);
+	free(copy);
+	bpfvm_prog__free(prog);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mem_arg = NULL;
+	bool jit = false, report = false;
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--interpret"))
+		if (!strcmp(argv[i], "--interpret")) {
+			jit = false;
 			continue;
+		}
 		if (!strcmp(argv[i], "--jit")) {
-			printf("--jit: bpfvm has no JIT yet; use --interpret\n");
-			return 1;
+			jit = true;
+			continue;
+		}
+		if (!strcmp(argv[i], "--report-engine")) {
+			report = true;
+			continue;
 		}
 		if (!strncmp(argv[i], "--", 2)) {
 			printf("unknown option %s (expected --interpret or --jit)\n", argv[i]);
@@ -91,14 +136,22 @@ int main(int argc, char **argv)
 	uint64_t r0;
 	bool at_load;
 	struct bpfvm_error err;
-	if (harness_run(vm, (const struct bpfvm_insn *)bytes, n_bytes / sizeof(struct bpfvm_insn),
-			mem, mem_len, &r0, &at_load, &err)) {
+	char engine[BPFVM_ERR_MSG_MAX + 32] = "engine: interpreter";
+	int rc = jit ? run_jit(vm, (const struct bpfvm_insn *)bytes,
+			       n_bytes / sizeof(struct bpfvm_insn), mem, mem_len, &r0, &err, engine,
+			       sizeof(engine))
+		     : harness_run(vm, (const struct bpfvm_insn *)bytes,
+				   n_bytes / sizeof(struct bpfvm_insn), mem, mem_len, &r0, &at_load,
+				   &err);
+	if (rc) {
 		char msg[BPFVM_ERR_MSG_MAX + 32];
 		bpfvm_error__format(&err, msg, sizeof(msg));
 		printf("%s\n", msg);
 		goto out;
 	}
 	printf("%" PRIx64 "\n", r0);
+	if (report)
+		printf("%s\n", engine);
 	ret = 0;
 out:
 	bpfvm_vm__free(vm);

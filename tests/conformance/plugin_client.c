@@ -28,13 +28,25 @@ static char *hex_of(const void *data, size_t len)
 	return s;
 }
 
+/* Arguments --plugin-arg may add. */
+#define PLUGIN_MAX_EXTRA 8
+
 int plugin_run(const char *plugin, const struct bpfvm_insn *insns, size_t n, const uint8_t *mem,
-	       size_t mem_len, uint64_t *r0, char *msg, size_t msg_size)
+	       size_t mem_len, uint64_t *r0, char *msg, size_t msg_size,
+	       struct plugin_extra *extra)
 {
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 };
 	char *prog_hex = hex_of(insns, n * sizeof(*insns));
 	char *mem_hex = mem ? hex_of(mem, mem_len) : NULL;
-	char *argv[3] = { (char *)plugin, mem_hex, NULL };
+	char *argv[3 + PLUGIN_MAX_EXTRA] = { (char *)plugin };
+	size_t argc = 1;
+	if (mem_hex)
+		argv[argc++] = mem_hex;
+	for (size_t i = 0; extra && i < extra->n_args && i < PLUGIN_MAX_EXTRA; i++)
+		argv[argc++] = (char *)extra->args[i];
+	argv[argc] = NULL;
+	if (extra && extra->note_size)
+		extra->note[0] = '\0';
 	posix_spawn_file_actions_t fa;
 	pid_t pid = -1;
 	int ret = -1;
@@ -74,7 +86,12 @@ int plugin_run(const char *plugin, const struct bpfvm_insn *insns, size_t n, con
 	buf[got] = '\0';
 	int status;
 	waitpid(pid, &status, 0);
-	buf[strcspn(buf, "\n")] = '\0';
+	size_t eol = strcspn(buf, "\n");
+	if (buf[eol] && extra && extra->note_size) {
+		const char *second = buf + eol + 1;
+		snprintf(extra->note, extra->note_size, "%.*s", (int)strcspn(second, "\n"), second);
+	}
+	buf[eol] = '\0';
 	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
 		snprintf(msg, msg_size, "%s", buf[0] ? buf : "plugin exited non-zero");
 		goto out;

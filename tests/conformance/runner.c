@@ -49,6 +49,9 @@ struct runner {
 	bool roundtrip;
 	bool verbose;
 	const char *plugin;
+	const char *plugin_args[8]; /* --plugin-arg, in order */
+	size_t n_plugin_args;
+	int jit_native, jit_fallback; /* "engine:" notes the plugin printed */
 	struct bpfvm_vm *vm;
 	int files, ok, roundtrips;
 };
@@ -209,7 +212,18 @@ static void judge(struct runner *r, const char *path, struct verdict *v)
 		goto out;
 	if (r->plugin) {
 		char msg[BPFVM_ERR_MSG_MAX];
-		ret = plugin_run(r->plugin, insns, n, df.mem, df.mem_len, &r0, msg, sizeof(msg));
+		char note[256];
+		struct plugin_extra extra = { r->plugin_args, r->n_plugin_args, note,
+					      sizeof(note) };
+		ret = plugin_run(r->plugin, insns, n, df.mem, df.mem_len, &r0, msg, sizeof(msg),
+				 &extra);
+		if (!ret && !strcmp(note, "engine: jit"))
+			r->jit_native++;
+		else if (!ret && !strncmp(note, "engine: interpreter", 19)) {
+			r->jit_fallback++;
+			if (r->verbose)
+				printf("%s: %s\n", path, note);
+		}
 		if (ret) {
 			verdictf(v, OUT_FAIL, "plugin failed: %s", msg);
 			goto expected_error;
@@ -324,6 +338,8 @@ static void usage(FILE *f)
 		   "                    fail: every file is reported as not passing\n"
 		   "  -r, --roundtrip   also check asm -> disasm -> asm in both syntaxes\n"
 		   "  -p, --plugin EXE  run programs through a conformance plugin\n"
+		   "  -a, --plugin-arg ARG  pass ARG to the plugin (repeatable: --jit,\n"
+		   "                    --report-engine)\n"
 		   "  -n, --count N     expect exactly N files\n"
 		   "  -v, --verbose     print every file, not only failures\n");
 }
@@ -334,6 +350,7 @@ int main(int argc, char **argv)
 		{ "expect", required_argument, NULL, 'e' },
 		{ "roundtrip", no_argument, NULL, 'r' },
 		{ "plugin", required_argument, NULL, 'p' },
+		{ "plugin-arg", required_argument, NULL, 'a' },
 		{ "count", required_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -343,7 +360,7 @@ int main(int argc, char **argv)
 	long count = -1;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "e:rp:n:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "e:rp:a:n:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'e':
 			if (!strcmp(optarg, "pass"))
@@ -360,6 +377,13 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			r.plugin = optarg;
+			break;
+		case 'a':
+			if (r.n_plugin_args == sizeof(r.plugin_args) / sizeof(r.plugin_args[0])) {
+				fprintf(stderr, "bpfvm-conformance: too many --plugin-arg\n");
+				return 2;
+			}
+			r.plugin_args[r.n_plugin_args++] = optarg;
 			break;
 		case 'n':
 			count = strtol(optarg, NULL, 10);
@@ -392,6 +416,9 @@ int main(int argc, char **argv)
 	static const char *what[] = { "passed", "refused with a location", "reported as failing" };
 	printf("conformance: %d/%d %s%s\n", r.ok, r.files, what[r.expect],
 	       r.roundtrip ? " (with round trip)" : "");
+	if (r.jit_native || r.jit_fallback)
+		printf("conformance: %d ran as machine code, %d in the interpreter (fallback)\n",
+		       r.jit_native, r.jit_fallback);
 	if (count >= 0 && r.files != count) {
 		printf("conformance: expected %ld files, found %d\n", count, r.files);
 		bad = 1;

@@ -60,7 +60,7 @@ static const struct vt tests[] = {
 	   I_JMP_IMM(BI_JEQ, 4, 0, 0), EXIT),
 	OK("r2 holds the ctx size", 8, MOVR(0, 2), EXIT),
 	NO("main returns a pointer", 0, -EACCES, 1, "must return a scalar", MOVR(0, 10), EXIT),
-	NO("ld_abs is for packet programs", 0, -ENOTSUP, 0, "legacy packet loads",
+	NO("ld_abs is for packet programs", 0, -EACCES, 0, "legacy packet loads",
 	   I_LD_ABS(BI_B, 0), EXIT),
 
 	/* ---- stack */
@@ -115,8 +115,9 @@ static const struct vt tests[] = {
 	   I_ST(BI_W, 1, 6, 0), MOV(0, 0), EXIT),
 	NO("ctx without memory", 0, -EACCES, 0, "outside the 0-byte context",
 	   I_LDX(BI_B, 0, 1, 0), EXIT),
-	NO("modified ctx pointer", 8, -EACCES, 1, "modified ctx pointer", ADD(1, 4),
-	   I_LDX(BI_W, 0, 1, 0), EXIT),
+	OK("moved ctx pointer (raw ctx is sized memory)", 8, ADD(1, 4), I_LDX(BI_W, 0, 1, 0), EXIT),
+	NO("moved ctx pointer past the end", 8, -EACCES, 1, "at offset 6 is outside the 8-byte",
+	   ADD(1, 4), I_LDX(BI_W, 0, 1, 2), EXIT),
 	NO("atomic on ctx", 8, -EACCES, 1, "atomic operations on ctx", MOV(2, 1),
 	   I_ATOMIC(BI_DW, BI_ADD, 1, 2, 0), MOV(0, 0), EXIT),
 
