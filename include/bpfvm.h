@@ -507,6 +507,11 @@ struct bpfvm_object_opts {
 	 * bpfvm_load_opts.verify); raw-typed programs get ctx_size bytes. */
 	bool verify;
 	uint32_t ctx_size;
+	/* The engine for every program (see bpfvm_load_opts.engine; the JIT
+	 * needs verify), and whether a program the JIT cannot take runs in
+	 * the interpreter instead of failing the load. */
+	enum bpfvm_engine engine;
+	bool allow_fallback;
 };
 
 /*

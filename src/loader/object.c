@@ -22,6 +22,8 @@ struct bpfvm_object {
 	char *name;
 	bool verify;        /* opts: verify each program at load */
 	uint32_t ctx_size;
+	enum bpfvm_engine engine;
+	bool allow_fallback;
 	struct elf_obj *elf;
 	struct bpfvm_map **maps;   /* elf->n_maps, after load */
 	struct bpfvm_prog **progs; /* elf->n_progs, after load */
@@ -76,6 +78,8 @@ struct bpfvm_object *bpfvm_object__open_mem(struct bpfvm_vm *vm, const void *dat
 	obj->vm = vm;
 	obj->verify = OPTS_GET(opts, verify, false);
 	obj->ctx_size = OPTS_GET(opts, ctx_size, 0);
+	obj->engine = OPTS_GET(opts, engine, BPFVM_ENGINE_INTERP);
+	obj->allow_fallback = OPTS_GET(opts, allow_fallback, false);
 	int ret = elf_obj_open(data, size, obj->name, &obj->elf, err);
 	if (!ret)
 		ret = build_lines(obj, err);
@@ -130,7 +134,9 @@ struct bpfvm_object *bpfvm_object__open_file(struct bpfvm_vm *vm, const char *pa
 	}
 	const char *base = strrchr(path, '/');
 	BPFVM_OPTS(bpfvm_object_opts, o, .name = OPTS_GET(opts, name, NULL),
-		   .verify = OPTS_GET(opts, verify, false), .ctx_size = OPTS_GET(opts, ctx_size, 0));
+		   .verify = OPTS_GET(opts, verify, false), .ctx_size = OPTS_GET(opts, ctx_size, 0),
+		   .engine = OPTS_GET(opts, engine, BPFVM_ENGINE_INTERP),
+		   .allow_fallback = OPTS_GET(opts, allow_fallback, false));
 	if (!o.name)
 		o.name = base ? base + 1 : path;
 	struct bpfvm_object *obj = bpfvm_object__open_mem(vm, buf, n, &o, err);
@@ -258,7 +264,8 @@ int bpfvm_object__load(struct bpfvm_object *obj, struct bpfvm_error *err)
 		const struct elf_prog *p = &elf->progs[i];
 		BPFVM_OPTS(bpfvm_load_opts, lo, .name = p->name, .maps = obj->maps,
 			   .n_maps = elf->n_maps, .prog_type = p->prog_type, .verify = obj->verify,
-			   .ctx_size = obj->ctx_size);
+			   .ctx_size = obj->ctx_size, .engine = obj->engine,
+			   .allow_fallback = obj->allow_fallback);
 		struct bpfvm_error perr;
 		ret = bpfvm_prog__load(obj->vm, p->insns, p->n_insns, &lo, &obj->progs[i], &perr);
 		if (ret) {
