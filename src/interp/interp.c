@@ -38,23 +38,6 @@
 #undef INTERP_LOOP_NAME
 #undef INTERP_TRACED
 
-/* The value storage of the program's maps, into the free region slots.
- * Anything else a program may reach (maps got through map-in-map, maps
- * beyond the slots, maps a host handed in by address) is found through
- * the vm's map registry, the slow path of mem_ptr(). */
-static void add_map_regions(struct mem_map *m, const struct bpfvm_prog *prog)
-{
-	unsigned slot = m->n > MEM_INPUT + 1 ? m->n : MEM_INPUT + 1;
-	for (size_t i = 0; i < prog->n_maps; i++) {
-		const struct bpfvm_map *map = prog->maps[i];
-		for (unsigned r = 0; r < map->n_regions && slot < MEM_MAX_REGIONS; r++) {
-			const struct map_region *mr = &map->regions[r];
-			mem_set(m, slot++, mr->base, mr->len, mr->writable);
-		}
-	}
-	m->vm = prog->vm;
-}
-
 int interp_run(const struct bpfvm_prog *prog, void *mem, size_t mem_len,
 	       const struct bpfvm_run_opts *opts, uint64_t *ret, struct bpfvm_error *err)
 {
@@ -74,7 +57,7 @@ int interp_run(const struct bpfvm_prog *prog, void *mem, size_t mem_len,
 	for (size_t i = 0; i < n_extra; i++)
 		mem_set(&st.mem, MEM_INPUT + 1 + (unsigned)i, extra[i].base, extra[i].len,
 			extra[i].writable);
-	add_map_regions(&st.mem, prog);
+	mem_add_map_regions(&st.mem, prog);
 	st.reg[1] = (uint64_t)(uintptr_t)mem;
 	st.reg[2] = mem_len;
 

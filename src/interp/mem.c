@@ -13,6 +13,7 @@
 #include "common/error.h"
 #include "mem.h"
 #include "maps/map.h"
+#include "prog/prog.h"
 
 static const char *const access_name[] = {
 	[MEM_READ] = "read",
@@ -49,4 +50,17 @@ int mem_misaligned(struct bpfvm_error *err, long pc, unsigned size, unsigned reg
 void *mem_ptr_maps(const struct mem_map *m, uint64_t addr, uint64_t size, bool write)
 {
 	return map_region_find(m->vm, addr, size, write) ? (void *)(uintptr_t)addr : NULL;
+}
+
+void mem_add_map_regions(struct mem_map *m, const struct bpfvm_prog *prog)
+{
+	unsigned slot = m->n > MEM_INPUT + 1 ? m->n : MEM_INPUT + 1;
+	for (size_t i = 0; i < prog->n_maps; i++) {
+		const struct bpfvm_map *map = prog->maps[i];
+		for (unsigned r = 0; r < map->n_regions && slot < MEM_MAX_REGIONS; r++) {
+			const struct map_region *mr = &map->regions[r];
+			mem_set(m, slot++, mr->base, mr->len, mr->writable);
+		}
+	}
+	m->vm = prog->vm;
 }

@@ -51,6 +51,14 @@ struct mem_map {
 	struct bpfvm_vm *vm;
 };
 
+struct bpfvm_prog;
+
+/* The value storage of prog's maps into the free region slots (after the
+ * run's own regions); whatever does not fit, and maps reached only at run
+ * time (map-in-map), is found through the vm's map registry, the slow path
+ * of mem_ptr(). The interpreter and the JIT both set up runs with it. */
+void mem_add_map_regions(struct mem_map *m, const struct bpfvm_prog *prog);
+
 /* The slow path: is [addr, addr + size) in some live map's values? */
 void *mem_ptr_maps(const struct mem_map *m, uint64_t addr, uint64_t size, bool write);
 

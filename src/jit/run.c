@@ -49,21 +49,6 @@ uint64_t jit_helper_call(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uin
 	return r0;
 }
 
-/* As interp.c: the value storage of the program's maps, then the vm's
- * registry for everything else. */
-static void add_map_regions(struct mem_map *m, const struct bpfvm_prog *prog)
-{
-	unsigned slot = m->n > MEM_INPUT + 1 ? m->n : MEM_INPUT + 1;
-	for (size_t i = 0; i < prog->n_maps; i++) {
-		const struct bpfvm_map *map = prog->maps[i];
-		for (unsigned r = 0; r < map->n_regions && slot < MEM_MAX_REGIONS; r++) {
-			const struct map_region *mr = &map->regions[r];
-			mem_set(m, slot++, mr->base, mr->len, mr->writable);
-		}
-	}
-	m->vm = prog->vm;
-}
-
 int jit_run(const struct bpfvm_prog *prog, void *mem, size_t mem_len,
 	    const struct bpfvm_run_opts *opts, uint64_t *ret, struct bpfvm_error *err)
 {
@@ -86,7 +71,7 @@ int jit_run(const struct bpfvm_prog *prog, void *mem, size_t mem_len,
 	for (size_t i = 0; i < n_extra; i++)
 		mem_set(&run.mem, MEM_INPUT + 1 + (unsigned)i, extra[i].base, extra[i].len,
 			extra[i].writable);
-	add_map_regions(&run.mem, prog);
+	mem_add_map_regions(&run.mem, prog);
 
 	jit_entry_fn entry = (jit_entry_fn)prog->jit->code;
 	uint64_t r0 = entry((uint64_t)(uintptr_t)mem, mem_len,

@@ -66,6 +66,23 @@ static struct vr vr_from_tnum(struct tnum t, unsigned bits)
 	return v;
 }
 
+/* r's signed bounds from [lo, hi], computed with overflow flags o1, o2:
+ * any overflow of the width gives the full signed range. */
+static void set_signed(struct vr *r, bool o1, int64_t lo, bool o2, int64_t hi, unsigned bits)
+{
+	if (bits == 32) {
+		o1 = o1 || lo < INT32_MIN || lo > INT32_MAX;
+		o2 = o2 || hi < INT32_MIN || hi > INT32_MAX;
+	}
+	if (o1 || o2) {
+		r->smin = smin_of(bits);
+		r->smax = smax_of(bits);
+	} else {
+		r->smin = lo;
+		r->smax = hi;
+	}
+}
+
 struct vr vr_add(struct vr a, struct vr b, unsigned bits)
 {
 	struct vr r;
@@ -89,17 +106,7 @@ struct vr vr_add(struct vr a, struct vr b, unsigned bits)
 	int64_t lo, hi;
 	bool o1 = __builtin_add_overflow(a.smin, b.smin, &lo);
 	bool o2 = __builtin_add_overflow(a.smax, b.smax, &hi);
-	if (bits == 32) {
-		o1 = o1 || lo < INT32_MIN || lo > INT32_MAX;
-		o2 = o2 || hi < INT32_MIN || hi > INT32_MAX;
-	}
-	if (o1 || o2) {
-		r.smin = smin_of(bits);
-		r.smax = smax_of(bits);
-	} else {
-		r.smin = lo;
-		r.smax = hi;
-	}
+	set_signed(&r, o1, lo, o2, hi, bits);
 	return r;
 }
 
@@ -123,17 +130,7 @@ struct vr vr_sub(struct vr a, struct vr b, unsigned bits)
 	int64_t lo, hi;
 	bool o1 = __builtin_sub_overflow(a.smin, b.smax, &lo);
 	bool o2 = __builtin_sub_overflow(a.smax, b.smin, &hi);
-	if (bits == 32) {
-		o1 = o1 || lo < INT32_MIN || lo > INT32_MAX;
-		o2 = o2 || hi < INT32_MIN || hi > INT32_MAX;
-	}
-	if (o1 || o2) {
-		r.smin = smin_of(bits);
-		r.smax = smax_of(bits);
-	} else {
-		r.smin = lo;
-		r.smax = hi;
-	}
+	set_signed(&r, o1, lo, o2, hi, bits);
 	return r;
 }
 
