@@ -1,19 +1,25 @@
 /*
  * cmd_run.c - `bpfvm run`: run a program in the checked interpreter on
- * input memory and print r0.
+ * input memory and print r0; or, given an ELF object and -r in.pcap, run
+ * its XDP program on every packet of the capture (xdp_runner.c).
  */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "json.h"
 #include "tool.h"
+#include "xdp_runner.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: bpfvm run [OPTIONS] PROGRAM\n"
-		   "       bpfvm run [OPTIONS] -e 'ASSEMBLY'\n\n"
+		   "       bpfvm run [OPTIONS] -e 'ASSEMBLY'\n"
+		   "       bpfvm run OBJECT.o [--prog NAME] -r IN.pcap [OUTPUT OPTIONS]\n\n"
 		   "Run an eBPF program in the checked interpreter with r1 = the input\n"
 		   "memory and r2 = its length, and print r0 in hex. PROGRAM is assembly\n"
 		   "text, raw instruction bytes or hex ('-' for stdin). Every memory access\n"
@@ -34,6 +40,25 @@ static void usage(FILE *f)
 		   "                       stderr; --trace and --budget run the interpreter)\n"
 		   "      --jit            the same as --engine jit\n"
 		   "  -h, --help           show this help\n\n"
+		   "Object mode: when PROGRAM is an ELF object (clang -target bpf), its\n"
+		   "programs are verified and loaded, and the XDP program runs on every\n"
+		   "packet of the capture (pcap or pcapng, Ethernet) with 256 bytes of\n"
+		   "headroom and a struct xdp_md, as the kernel gives. A summary follows:\n"
+		   "packets, the count of each action, packets/s, ns per packet and what\n"
+		   "the program printed (bpf_trace_printk). A failed run counts as aborted.\n"
+		   "  -r, --read FILE      the capture to run the program over (required)\n"
+		   "      --prog NAME      the program to run (default: the first XDP one)\n"
+		   "      --write-pass F   write the packets it passed to F (pcap), as the\n"
+		   "                       program left them; likewise --write-drop,\n"
+		   "                       --write-tx, --write-redirect, --write-aborted\n"
+		   "  -w, --write-dir DIR  write pass.pcap, drop.pcap, tx.pcap, redirect.pcap\n"
+		   "                       and aborted.pcap in DIR\n"
+		   "      --ifindex N      xdp_md.ingress_ifindex (default 1)\n"
+		   "      --rx-queue N     xdp_md.rx_queue_index (default 0)\n"
+		   "      --jit            compile to x86-64 code (programs the JIT does not\n"
+		   "                       take run in the interpreter, said on stderr)\n"
+		   "  -j, --json           the summary as JSON\n"
+		   "  -q, --quiet          no progress line on stderr\n\n"
 		   "Exit status: 0 when the program ran, 1 when it was refused or failed,\n"
 		   "2 on wrong usage.\n");
 }
@@ -74,6 +99,16 @@ static int parse_u64(const char *s, uint64_t *out)
 	return 0;
 }
 
+#define RUN_PROG_TYPE_XDP 6 /* the kernel's BPF_PROG_TYPE_XDP */
+
+/* What the program printed with bpf_trace_printk, up to TRACE_MAX bytes. */
+#define TRACE_MAX (1u << 20)
+struct trace_buf {
+	char *text;
+	size_t len;
+	uint64_t prints, dropped;
+};
+
 struct run_args {
 	const char *expr, *mem_hex, *mem_file, *path;
 	enum tool_format format;
@@ -81,6 +116,11 @@ struct run_args {
 	int trace, dump;
 	uint64_t budget;
 	bool jit;
+	/* object mode */
+	const char *prog_name, *pcap_in, *write_dir;
+	const char *write[XDP_V_N];
+	uint64_t ifindex, rx_queue;
+	bool json, quiet, raw_opts, obj_opts;
 };
 
 /* Parse options into a; returns -1 to continue, else the exit status. */
@@ -98,13 +138,58 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{ "engine", required_argument, NULL, 'E' },
 		{ "jit", no_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "prog", required_argument, NULL, 'P' },
+		{ "read", required_argument, NULL, 'r' },
+		{ "write-aborted", required_argument, NULL, 0x100 + XDP_V_ABORTED },
+		{ "write-drop", required_argument, NULL, 0x100 + XDP_V_DROP },
+		{ "write-pass", required_argument, NULL, 0x100 + XDP_V_PASS },
+		{ "write-tx", required_argument, NULL, 0x100 + XDP_V_TX },
+		{ "write-redirect", required_argument, NULL, 0x100 + XDP_V_REDIRECT },
+		{ "write-dir", required_argument, NULL, 'w' },
+		{ "ifindex", required_argument, NULL, 'I' },
+		{ "rx-queue", required_argument, NULL, 'Q' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ 0 },
 	};
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "f:s:e:m:M:dtb:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:s:e:m:M:dtb:hr:w:jq", longopts, NULL)) != -1) {
+		if (c > 0 && c < 0x100 && strchr("fsemMd", c))
+			a->raw_opts = true;
+		if (c >= 0x100 || (c > 0 && strchr("PrwIQjq", c)))
+			a->obj_opts = true;
 		switch (c) {
+		case 'P':
+			a->prog_name = optarg;
+			break;
+		case 'r':
+			a->pcap_in = optarg;
+			break;
+		case 'w':
+			a->write_dir = optarg;
+			break;
+		case 0x100 + XDP_V_ABORTED:
+		case 0x100 + XDP_V_DROP:
+		case 0x100 + XDP_V_PASS:
+		case 0x100 + XDP_V_TX:
+		case 0x100 + XDP_V_REDIRECT:
+			a->write[c - 0x100] = optarg;
+			break;
+		case 'I':
+		case 'Q':
+			if (parse_u64(optarg, c == 'I' ? &a->ifindex : &a->rx_queue) ||
+			    (c == 'I' ? a->ifindex : a->rx_queue) > UINT32_MAX)
+				return tool_usage_error(&cmd_run, "--%s wants a 32-bit number, not '%s'",
+							c == 'I' ? "ifindex" : "rx-queue", optarg);
+			break;
+		case 'j':
+			a->json = true;
+			break;
+		case 'q':
+			a->quiet = true;
+			break;
 		case 'f':
 			if (tool_opt_format(&cmd_run, optarg, &a->format))
 				return TOOL_EXIT_USAGE;
@@ -178,12 +263,233 @@ static int read_mem(const struct run_args *a, uint8_t **mem, size_t *len)
 	return 0;
 }
 
+/* 1 when path is an ELF file, 0 when not, -1 when it cannot be read. */
+static int is_elf(const char *path)
+{
+	unsigned char magic[4];
+	if (!strcmp(path, "-"))
+		return 0;
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return -1;
+	size_t n = fread(magic, 1, sizeof(magic), f);
+	fclose(f);
+	return n == 4 && !memcmp(magic, "\177ELF", 4);
+}
+
+static void collect_trace(void *ctx, const char *text, size_t len)
+{
+	struct trace_buf *t = ctx;
+	t->prints++;
+	if (t->len + len > TRACE_MAX) {
+		t->dropped++;
+		return;
+	}
+	char *p = realloc(t->text, t->len + len + 1);
+	if (!p) {
+		t->dropped++;
+		return;
+	}
+	memcpy(p + t->len, text, len);
+	t->len += len;
+	p[t->len] = 0;
+	t->text = p;
+}
+
+static void print_summary(const struct run_args *a, const char *prog_name,
+			  const struct bpfvm_prog *prog, const struct xdp_runner_stats *st,
+			  const struct trace_buf *tb)
+{
+	double pps = st->elapsed_ns ? (double)st->packets * 1e9 / (double)st->elapsed_ns : 0;
+	double ns = st->packets ? (double)st->elapsed_ns / (double)st->packets : 0;
+	const char *engine = bpfvm_prog__engine(prog) == BPFVM_ENGINE_JIT ? "jit" : "interp";
+	if (a->json) {
+		struct json j;
+		json_init(&j, stdout, true);
+		json_obj_begin(&j);
+		json_key(&j, "program");
+		json_str(&j, prog_name);
+		json_key(&j, "engine");
+		json_str(&j, engine);
+		json_key(&j, "packets");
+		json_u64(&j, st->packets);
+		json_key(&j, "verdicts");
+		json_obj_begin(&j);
+		for (int v = 0; v < XDP_V_N; v++) {
+			json_key(&j, xdp_verdict_names[v]);
+			json_u64(&j, st->verdicts[v]);
+		}
+		json_obj_end(&j);
+		json_key(&j, "run_errors");
+		json_u64(&j, st->run_errors);
+		json_key(&j, "elapsed_ns");
+		json_u64(&j, st->elapsed_ns);
+		json_key(&j, "packets_per_sec");
+		json_u64(&j, (uint64_t)(pps + 0.5));
+		json_key(&j, "ns_per_packet");
+		json_u64(&j, (uint64_t)(ns + 0.5));
+		json_key(&j, "trace");
+		json_arr_begin(&j);
+		for (const char *p = tb->text; p && *p;) {
+			const char *nl = strchr(p, '\n');
+			size_t n = nl ? (size_t)(nl - p) : strlen(p);
+			char *line = strndup(p, n);
+			json_str(&j, line ? line : "");
+			free(line);
+			p += n + (nl != NULL);
+		}
+		json_arr_end(&j);
+		json_key(&j, "trace_dropped");
+		json_u64(&j, tb->dropped);
+		json_obj_end(&j);
+		json_end(&j);
+		return;
+	}
+	printf("program:   %s (%s)\n", prog_name, engine);
+	printf("packets:   %" PRIu64 "\n", st->packets);
+	for (int v = 0; v < XDP_V_N; v++)
+		printf("%-10s %" PRIu64 "\n", xdp_verdict_names[v], st->verdicts[v]);
+	if (st->run_errors)
+		printf("run errors: %" PRIu64 " (counted as aborted)\n", st->run_errors);
+	printf("rate:      %.0f packets/s, %.1f ns/packet\n", pps, ns);
+	if (tb->prints) {
+		printf("trace_printk (%" PRIu64 " prints%s):\n", tb->prints,
+		       tb->dropped ? ", some dropped over the limit" : "");
+		fputs(tb->text ? tb->text : "", stdout);
+		if (tb->len && tb->text[tb->len - 1] != '\n')
+			putchar('\n');
+	}
+}
+
+/* Pick the program: --prog NAME, else the first XDP one, else the first. */
+static int pick_prog(const struct bpfvm_object *obj, const char *name, size_t *idx)
+{
+	size_t n = bpfvm_object__prog_cnt(obj);
+	for (size_t i = 0; i < n; i++) {
+		if (name ? !strcmp(bpfvm_object__prog_name(obj, i), name)
+			 : bpfvm_object__prog_type(obj, i) == RUN_PROG_TYPE_XDP) {
+			*idx = i;
+			return 0;
+		}
+	}
+	if (!name && n) {
+		*idx = 0;
+		return 0;
+	}
+	return -1;
+}
+
+static int run_object(const struct run_args *a)
+{
+	int ret = TOOL_EXIT_FAIL;
+	struct trace_buf tb = { 0 };
+	struct bpfvm_error err;
+	struct bpfvm_object *obj = NULL;
+	char *paths[XDP_V_N] = { 0 };
+	BPFVM_OPTS(bpfvm_vm_opts, vo, .trace_print = collect_trace, .trace_ctx = &tb);
+	struct bpfvm_vm *vm = bpfvm_vm__new(&vo);
+	if (!vm) {
+		fprintf(stderr, "bpfvm run: %s\n", strerror(errno));
+		return TOOL_EXIT_FAIL;
+	}
+	BPFVM_OPTS(bpfvm_object_opts, oo, .verify = true,
+		   .engine = a->jit ? BPFVM_ENGINE_JIT : BPFVM_ENGINE_INTERP,
+		   .allow_fallback = a->jit);
+	obj = bpfvm_object__open_file(vm, a->path, &oo, &err);
+	if (!obj) {
+		tool_print_error("run", &err);
+		goto out;
+	}
+	size_t idx;
+	if (pick_prog(obj, a->prog_name, &idx)) {
+		if (a->prog_name)
+			fprintf(stderr, "bpfvm run: %s: no program named '%s'\n", a->path,
+				a->prog_name);
+		else
+			fprintf(stderr, "bpfvm run: %s: no programs\n", a->path);
+		goto out;
+	}
+	const char *name = bpfvm_object__prog_name(obj, idx);
+	uint32_t type = bpfvm_object__prog_type(obj, idx);
+	if (type != RUN_PROG_TYPE_XDP) {
+		fprintf(stderr,
+			"bpfvm run: %s: program '%s' (section %s) has type %u: running it over a "
+			"capture is not supported yet (only XDP, type 6)\n",
+			a->path, name, bpfvm_object__prog_section(obj, idx), type);
+		goto out;
+	}
+	if (bpfvm_object__load(obj, &err)) {
+		tool_print_error("run", &err);
+		goto out;
+	}
+	struct bpfvm_prog *prog = bpfvm_object__prog(obj, idx);
+	if (a->jit && bpfvm_prog__engine(prog) != BPFVM_ENGINE_JIT)
+		fprintf(stderr, "bpfvm run: running in the interpreter: %s\n",
+			bpfvm_prog__fallback_reason(prog));
+
+	struct xdp_runner_opts ro = {
+		.in = a->pcap_in,
+		.ifindex = (uint32_t)a->ifindex,
+		.rx_queue = (uint32_t)a->rx_queue,
+		.insn_budget = a->budget,
+		.progress = !a->quiet && isatty(2),
+	};
+	if (a->write_dir && mkdir(a->write_dir, 0777) && errno != EEXIST) {
+		fprintf(stderr, "bpfvm run: %s: %s\n", a->write_dir, strerror(errno));
+		goto out;
+	}
+	for (int v = 0; v < XDP_V_N; v++) {
+		ro.out[v] = a->write[v];
+		if (!ro.out[v] && a->write_dir) {
+			if (asprintf(&paths[v], "%s/%s.pcap", a->write_dir, xdp_verdict_names[v]) < 0) {
+				paths[v] = NULL;
+				fprintf(stderr, "bpfvm run: %s\n", strerror(errno));
+				goto out;
+			}
+			ro.out[v] = paths[v];
+		}
+	}
+	struct xdp_runner_stats st;
+	if (xdp_runner_run(prog, &ro, &st))
+		goto out;
+	print_summary(a, name, prog, &st, &tb);
+	ret = TOOL_EXIT_OK;
+out:
+	for (int v = 0; v < XDP_V_N; v++)
+		free(paths[v]);
+	free(tb.text);
+	bpfvm_object__close(obj);
+	bpfvm_vm__free(vm);
+	return ret;
+}
+
 static int main_run(int argc, char **argv)
 {
-	struct run_args a = { .format = TOOL_FORMAT_AUTO, .syntax = BPFVM_SYNTAX_AUTO };
+	struct run_args a = { .format = TOOL_FORMAT_AUTO, .syntax = BPFVM_SYNTAX_AUTO,
+			      .ifindex = 1 };
 	int ret = parse_args(argc, argv, &a);
 	if (ret >= 0)
 		return ret;
+	int elf = a.expr ? 0 : is_elf(a.path);
+	if (elf < 0 && a.obj_opts) {
+		fprintf(stderr, "bpfvm run: %s: %s\n", a.path, strerror(errno));
+		return TOOL_EXIT_FAIL;
+	}
+	if (elf == 1) {
+		if (a.raw_opts)
+			return tool_usage_error(&cmd_run, "%s is an object: --format, --syntax, "
+						"--mem, --mem-file and --dump-mem do not apply",
+						a.path);
+		if (a.trace)
+			return tool_usage_error(&cmd_run, "--trace does not apply to an object");
+		if (!a.pcap_in)
+			return tool_usage_error(&cmd_run, "%s is an object: give the capture to "
+						"run it over with -r IN.pcap", a.path);
+		return run_object(&a);
+	}
+	if (a.obj_opts)
+		return tool_usage_error(&cmd_run, "-r, --prog, --write-*, -w, --ifindex, "
+					"--rx-queue, -j and -q need an ELF object as PROGRAM");
 
 	ret = TOOL_EXIT_FAIL;
 	size_t n = 0, mem_len = 0;
