@@ -4,6 +4,7 @@
 #include "harness.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,14 +27,22 @@ struct bpfvm_vm *harness_vm(void)
 	return vm;
 }
 
-int harness_run(struct bpfvm_vm *vm, const struct bpfvm_insn *insns, size_t n, const uint8_t *mem,
-		size_t mem_len, uint64_t *r0, bool *at_load, struct bpfvm_error *err)
+int harness_run(struct bpfvm_vm *vm, const struct bpfvm_insn *insns, size_t n,
+		const struct bpfvm_load_opts *lopts, const uint8_t *mem, size_t mem_len,
+		uint64_t *r0, bool *at_load, char *engine, size_t engine_size,
+		struct bpfvm_error *err)
 {
 	struct bpfvm_prog *prog = NULL;
-	int ret = bpfvm_prog__load(vm, insns, n, NULL, &prog, err);
+	int ret = bpfvm_prog__load(vm, insns, n, lopts, &prog, err);
 	*at_load = ret != 0;
 	if (ret)
 		return ret;
+	if (engine && bpfvm_prog__engine(prog) == BPFVM_ENGINE_JIT)
+		snprintf(engine, engine_size, "engine: jit");
+	else if (engine)
+		snprintf(engine, engine_size, "engine: interpreter (%s)",
+			 bpfvm_prog__fallback_reason(prog) ? bpfvm_prog__fallback_reason(prog)
+							   : "not asked for the JIT");
 	uint8_t *copy = NULL;
 	if (mem) {
 		copy = malloc(mem_len ? mem_len : 1);

@@ -46,37 +46,6 @@ static char *read_stdin(size_t *len)
 	return buf;
 }
 
-/* harness_run() with engine JIT (and fallback); engine says which ran. */
-static int run_jit(struct bpfvm_vm *vm, const struct bpfvm_insn *insns, size_t n,
-		   const uint8_t *mem, size_t mem_len, uint64_t *r0, struct bpfvm_error *err,
-		   char *engine, size_t engine_size)
-{
-	struct bpfvm_prog *prog = NULL;
-	BPFVM_OPTS(bpfvm_load_opts, opts, .engine = BPFVM_ENGINE_JIT, .jit_unverified = true,
-		   .allow_fallback = true);
-	int ret = bpfvm_prog__load(vm, insns, n, &opts, &prog, err);
-	if (ret)
-		return ret;
-	if (bpfvm_prog__engine(prog) == BPFVM_ENGINE_JIT)
-		snprintf(engine, engine_size, "engine: jit");
-	else
-		snprintf(engine, engine_size, "engine: interpreter (%s)",
-			 bpfvm_prog__fallback_reason(prog));
-	uint8_t *copy = NULL;
-	if (mem) {
-		copy = malloc(mem_len ? mem_len : 1);
-		if (!copy) {
-			bpfvm_prog__free(prog);
-			return -ENOMEM;
-		}
-		memcpy(copy, mem, mem_len);
-	}
-	ret = bpfvm_prog__run(prog, copy, copy ? mem_len : 0, NULL, r0, err);
-	free(copy);
-	bpfvm_prog__free(prog);
-	return ret;
-}
-
 int main(int argc, char **argv)
 {
 	const char *mem_arg = NULL;
@@ -137,12 +106,12 @@ int main(int argc, char **argv)
 	bool at_load;
 	struct bpfvm_error err;
 	char engine[BPFVM_ERR_MSG_MAX + 32] = "engine: interpreter";
-	int rc = jit ? run_jit(vm, (const struct bpfvm_insn *)bytes,
-			       n_bytes / sizeof(struct bpfvm_insn), mem, mem_len, &r0, &err, engine,
-			       sizeof(engine))
-		     : harness_run(vm, (const struct bpfvm_insn *)bytes,
-				   n_bytes / sizeof(struct bpfvm_insn), mem, mem_len, &r0, &at_load,
-				   &err);
+	/* --jit: the conformance vectors are trusted test programs. */
+	BPFVM_OPTS(bpfvm_load_opts, lopts, .engine = BPFVM_ENGINE_JIT, .jit_unverified = true,
+		   .allow_fallback = true);
+	int rc = harness_run(vm, (const struct bpfvm_insn *)bytes,
+			     n_bytes / sizeof(struct bpfvm_insn), jit ? &lopts : NULL, mem, mem_len,
+			     &r0, &at_load, engine, sizeof(engine), &err);
 	if (rc) {
 		char msg[BPFVM_ERR_MSG_MAX + 32];
 		bpfvm_error__format(&err, msg, sizeof(msg));

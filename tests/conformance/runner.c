@@ -230,7 +230,8 @@ static void judge(struct runner *r, const char *path, struct verdict *v)
 		}
 	} else {
 		bool at_load;
-		ret = harness_run(r->vm, insns, n, df.mem, df.mem_len, &r0, &at_load, &err);
+		ret = harness_run(r->vm, insns, n, NULL, df.mem, df.mem_len, &r0, &at_load, NULL, 0,
+				  &err);
 		if (ret) {
 			refused(v, at_load ? "the loader" : "the run", &err);
 			if (!at_load)
