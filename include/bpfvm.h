@@ -559,6 +559,9 @@ BPFVM_API const struct bpfvm_insn *bpfvm_object__prog_insns(const struct bpfvm_o
  * first use; returns how many were written (at most max). */
 BPFVM_API size_t bpfvm_object__prog_maps(const struct bpfvm_object *obj, size_t i, size_t *idx,
 					 size_t max);
+/* The map instruction pc of program i refers to (an ld_imm64 of a map or
+ * of a map value), or -1. */
+BPFVM_API long bpfvm_object__insn_map(const struct bpfvm_object *obj, size_t i, size_t pc);
 /* Map i's definition: type, sizes and where it was defined. */
 struct bpfvm_map_info {
 	enum bpfvm_map_type type;

@@ -88,10 +88,13 @@ static void dump_one(const struct bpfvm_object *obj, size_t i, enum bpfvm_syntax
 	for (size_t pc = 0; pc < n;) {
 		int used = bpfvm_disasm_insn(insns, n, pc, &dopts, text, sizeof(text));
 		const struct bpfvm_source_line *src = bpfvm_object__prog_line(obj, i, pc);
+		long map = bpfvm_object__insn_map(obj, i, pc);
 		if (j) {
 			json_obj_begin(j);
 			json_key(j, "pc"), json_u64(j, pc);
 			json_key(j, "text"), json_str(j, text);
+			if (map >= 0)
+				json_key(j, "map"), json_str(j, bpfvm_object__map_name(obj, (size_t)map));
 			if (src) {
 				json_key(j, "src"), json_obj_begin(j);
 				json_key(j, "file"), json_str(j, src->file);
@@ -110,7 +113,11 @@ static void dump_one(const struct bpfvm_object *obj, size_t i, enum bpfvm_syntax
 				printf("; %s%s%s:%u:%u\n", t, *t ? " @ " : "",
 				       src->file ? src->file : "?", src->line, src->column);
 			}
-			printf("%5zu: %s\n", pc, text);
+			if (map >= 0) /* name the map, as bpftool does */
+				printf("%5zu: %s ; %s\n", pc, text,
+				       bpfvm_object__map_name(obj, (size_t)map));
+			else
+				printf("%5zu: %s\n", pc, text);
 		}
 		pc += used > 0 ? (size_t)used : 1;
 	}

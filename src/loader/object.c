@@ -415,23 +415,37 @@ const struct bpfvm_source_line *bpfvm_object__prog_line(const struct bpfvm_objec
 	return &obj->lines[i][lo];
 }
 
+/* The map index an instruction names: ld_imm64 map_by_idx (src 5) or
+ * map_val(map_by_idx) (src 6), as the loader writes references. */
+static long insn_map(const struct bpfvm_object *obj, const struct elf_prog *p, size_t pc)
+{
+	const struct isa_desc *d = isa_lookup(&p->insns[pc]);
+	if (!d || d->shape != ISA_SHAPE_LDDW || (d->dval != 5 && d->dval != 6))
+		return -1;
+	uint32_t m = (uint32_t)p->insns[pc].imm;
+	return m < obj->elf->n_maps ? (long)m : -1;
+}
+
+long bpfvm_object__insn_map(const struct bpfvm_object *obj, size_t i, size_t pc)
+{
+	const struct elf_prog *p = eprog(obj, i);
+	return p && pc < p->n_insns ? insn_map(obj, p, pc) : -1;
+}
+
 size_t bpfvm_object__prog_maps(const struct bpfvm_object *obj, size_t i, size_t *idx, size_t max)
 {
 	const struct elf_prog *p = eprog(obj, i);
 	size_t count = 0;
 	for (size_t pc = 0; p && pc < p->n_insns; pc++) {
-		const struct isa_desc *d = isa_lookup(&p->insns[pc]);
-		if (!d || d->shape != ISA_SHAPE_LDDW)
-			continue;
-		if (d->dval == 5 || d->dval == 6) { /* map_by_idx, map_val(map_by_idx) */
-			size_t m = (uint32_t)p->insns[pc].imm;
+		long m = insn_map(obj, p, pc);
+		if (m >= 0) {
 			bool seen = false;
 			for (size_t k = 0; k < count; k++)
-				seen |= idx[k] == m;
-			if (!seen && count < max && m < obj->elf->n_maps)
-				idx[count++] = m;
+				seen |= idx[k] == (size_t)m;
+			if (!seen && count < max)
+				idx[count++] = (size_t)m;
+			pc++; /* the second slot */
 		}
-		pc++; /* the second slot */
 	}
 	return count;
 }

@@ -106,6 +106,7 @@ if [[ -n "$progs" && -f "$progs/globals.o" ]]; then
   expect 0 "$bpfvm" prog dump "$progs/globals.o" tc_second
   contains "$out" "; scratch[1] = 5; @"; contains "$out" "globals.c:"
   contains "$out" "call pc+"
+  contains "$out" "r1 = map_val(map_by_idx(2)) + 0 ll ; .bss"
   expect 1 "$bpfvm" prog dump "$progs/globals.o" nosuch; contains "$err" "no program or section named 'nosuch'"
   expect 0 "$bpfvm" map show "$progs/btf_maps.o"
   contains "$out" "prog_array  name jmp"; contains "$out" "array_of_maps  name outer"
