@@ -199,14 +199,10 @@ static int main_map(int argc, char **argv)
 			return tool_help_or_usage(&cmd_map, c);
 		}
 	}
-	if (optind >= argc)
-		return tool_usage_error(&cmd_map, "expected 'show' or 'dump'");
-	const char *verb = argv[optind++];
-	bool is_show = !strcmp(verb, "show") || !strcmp(verb, "list");
-	if (!is_show && strcmp(verb, "dump"))
-		return tool_usage_error(&cmd_map, "unknown verb '%s' (show, dump)", verb);
-	if (argc - optind < 1 || argc - optind > (is_show ? 1 : 2))
-		return tool_usage_error(&cmd_map, "expected OBJ%s", is_show ? "" : " [MAP]");
+	bool is_show;
+	int usage_rc = tool_object_verb(&cmd_map, argc, argv, "MAP", &is_show);
+	if (usage_rc >= 0)
+		return usage_rc;
 
 	struct tool_object o;
 	int ret = TOOL_EXIT_FAIL;

@@ -159,15 +159,10 @@ static int main_prog(int argc, char **argv)
 			return tool_help_or_usage(&cmd_prog, c);
 		}
 	}
-	if (optind >= argc)
-		return tool_usage_error(&cmd_prog, "expected 'show' or 'dump'");
-	const char *verb = argv[optind++];
-	bool is_show = !strcmp(verb, "show") || !strcmp(verb, "list");
-	if (!is_show && strcmp(verb, "dump"))
-		return tool_usage_error(&cmd_prog, "unknown verb '%s' (show, dump)", verb);
-	int want = is_show ? 1 : 2;
-	if (argc - optind < 1 || argc - optind > want)
-		return tool_usage_error(&cmd_prog, "expected OBJ%s", is_show ? "" : " [PROG]");
+	bool is_show;
+	int usage_rc = tool_object_verb(&cmd_prog, argc, argv, "PROG", &is_show);
+	if (usage_rc >= 0)
+		return usage_rc;
 
 	struct tool_object o;
 	int ret = TOOL_EXIT_FAIL;

@@ -4,6 +4,7 @@
 #include "object_args.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <string.h>
 
 int tool_object_open(const struct tool_cmd *cmd, const char *path, bool load,
@@ -32,3 +33,18 @@ void tool_object_close(struct tool_object *o)
 	o->vm = NULL;
 }
 
+
+int tool_object_verb(const struct tool_cmd *cmd, int argc, char **argv, const char *name_what,
+		     bool *is_show)
+{
+	if (optind >= argc)
+		return tool_usage_error(cmd, "expected 'show' or 'dump'");
+	const char *verb = argv[optind++];
+	*is_show = !strcmp(verb, "show") || !strcmp(verb, "list");
+	if (!*is_show && strcmp(verb, "dump"))
+		return tool_usage_error(cmd, "unknown verb '%s' (show, dump)", verb);
+	if (argc - optind < 1 || argc - optind > (*is_show ? 1 : 2))
+		return *is_show ? tool_usage_error(cmd, "expected OBJ")
+				: tool_usage_error(cmd, "expected OBJ [%s]", name_what);
+	return -1;
+}

@@ -21,4 +21,14 @@ int tool_object_open(const struct tool_cmd *cmd, const char *path, bool load,
 		     struct tool_object *out);
 void tool_object_close(struct tool_object *o);
 
+/*
+ * After the options of `bpfvm prog|map`: the verb (show or list, or dump)
+ * and then OBJ, plus an optional NAME for dump (name_what says what it
+ * names, for the usage message). On success returns -1 with *is_show set
+ * and argv[optind] the object; else prints the usage error and returns
+ * TOOL_EXIT_USAGE.
+ */
+int tool_object_verb(const struct tool_cmd *cmd, int argc, char **argv, const char *name_what,
+		     bool *is_show);
+
 #endif
