@@ -352,8 +352,14 @@ int vfy_alu(struct venv *env, struct vstate *s, const struct isa_insn *in,
 	if ((err = vfy_check_init(env, s, pc, in->dst)))
 		return err;
 	int sregno = d->shape == ISA_SHAPE_ALU_X ? (int)in->src : -1;
-	if (vreg_is_ptr(dst) || vreg_is_ptr(&src))
+	if (vreg_is_ptr(dst) || vreg_is_ptr(&src)) {
+		/* the scalar moves a pointer: its value matters */
+		if (!vreg_is_ptr(dst))
+			vfy_mark_precise(env, s, in->dst);
+		else if (sregno >= 0 && !vreg_is_ptr(&src))
+			vfy_mark_precise(env, s, (unsigned)sregno);
 		return ptr_alu(env, pc, op, bits, dst, &src, in->dst, sregno);
+	}
 	*dst = vreg_scalar(scal_alu(op, &dst->s, &src.s, bits));
 	return 0;
 }

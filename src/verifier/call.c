@@ -95,6 +95,8 @@ static int check_arg(struct venv *env, struct vstate *s, uint32_t pc, const char
 	case BPFVM_ARG_PTR_TO_MEM:
 	case BPFVM_ARG_PTR_TO_UNINIT_MEM:
 	case BPFVM_ARG_PTR_TO_LONG:
+		if (r->type == VT_SCALAR)
+			vfy_mark_precise(env, s, regno); /* NULL or not */
 		if (r->type == VT_SCALAR && !(scal_is_const(&r->s) && r->s.t.value == 0 &&
 					      kind != BPFVM_ARG_PTR_TO_LONG))
 			return vfy_err(env, -EACCES, pc, "r%u (%s) must be a pointer to memory, "
@@ -112,6 +114,7 @@ static int check_arg(struct venv *env, struct vstate *s, uint32_t pc, const char
 		if (!meta->mem_reg)
 			return vfy_err(env, -EINVAL, pc, "%s: size without a memory argument",
 				       hname);
+		vfy_mark_precise(env, s, regno);
 		if (r->s.smin < 0)
 			return vfy_err(env, -EACCES, pc,
 				       "r%u (%s) may be negative: the size of r%u must be "
@@ -134,6 +137,7 @@ static int check_arg(struct venv *env, struct vstate *s, uint32_t pc, const char
 		return err;
 	}
 	case BPFVM_ARG_CONST_ALLOC_SIZE_OR_ZERO:
+		vfy_mark_precise(env, s, regno);
 		if (!vreg_is_const(r))
 			return vfy_err(env, -EACCES, pc,
 				       "r%u (%s) must be a known constant size", regno, what);

@@ -103,17 +103,24 @@ static inline struct vslot *slot_of(struct vframe *f, int64_t a, int *byte)
 	return &f->stack[i];
 }
 
+/* A spill leaves its slot: its bytes stay initialised, as MISC. */
+static void spill_drop(struct vslot *sl)
+{
+	for (unsigned k = 0; k < sl->spill_size; k++)
+		sl->b[k] = SB_MISC;
+	sl->spill_size = 0;
+	sl->spill = vreg_not_init();
+}
+
 /* Bytes [a, a+size) become written (MISC or ZERO); spills they touch are
- * dropped (their other bytes stay initialised as MISC). */
+ * dropped. */
 static void stack_mark(struct vframe *f, int64_t a, uint64_t size, uint8_t kind)
 {
 	for (uint64_t k = 0; k < size; k++) {
 		int byte;
 		struct vslot *sl = slot_of(f, a + (int64_t)k, &byte);
-		if (sl->b[0] == SB_SPILL) {
-			memset(sl->b, SB_MISC, 8);
-			sl->spill = vreg_not_init();
-		}
+		if (sl->spill_size)
+			spill_drop(sl);
 		sl->b[byte] = kind;
 	}
 }
@@ -130,7 +137,7 @@ static int64_t stack_first_invalid(struct vframe *f, int64_t a, uint64_t size)
 	return 1;
 }
 
-static int stack_write(struct venv *env, struct vstate *s, uint32_t pc, struct vframe *f,
+static int stack_write(struct venv *env, uint32_t pc, struct vframe *f,
 		       int64_t a, unsigned size, const struct vreg *val, int valreg)
 {
 	if (vreg_is_ptr(val)) {
@@ -145,10 +152,19 @@ static int stack_write(struct venv *env, struct vstate *s, uint32_t pc, struct v
 				       "in a caller's stack: it would dangle after return",
 				       valreg);
 	}
-	if (size == 8) {
-		int byte;
-		struct vslot *sl = slot_of(f, a, &byte);
-		memset(sl->b, SB_SPILL, 8);
+	int byte;
+	struct vslot *sl = slot_of(f, a, &byte);
+	/* A register spill keeps the register: all 8 bytes, or (the kernel's
+	 * narrow spill) a scalar that fits in the 1, 2 or 4 bytes stored at
+	 * the start of a slot, so loop counters kept on the stack as u32 keep
+	 * their value and their precision. */
+	bool narrow = size < 8 && valreg >= 0 && byte == 0 && val->type == VT_SCALAR &&
+		      val->s.umax < (1ull << (8 * size));
+	if (size == 8 || narrow) {
+		if (sl->spill_size)
+			spill_drop(sl);
+		memset(sl->b, SB_SPILL, size);
+		sl->spill_size = (uint8_t)size;
 		sl->spill = *val;
 		return 0;
 	}
@@ -163,9 +179,10 @@ static int stack_read(struct venv *env, uint32_t pc, struct vframe *f, int64_t a
 {
 	int byte;
 	struct vslot *sl = slot_of(f, a, &byte);
-	if (sl->b[0] == SB_SPILL) {
-		if (size == 8) {
-			*out = sl->spill;
+	if (sl->spill_size) {
+		if (byte == 0 && size == sl->spill_size) {
+			*out = sl->spill; /* a fill: the register back */
+			out->precise = 0;
 			return 0;
 		}
 		if (sl->spill.type != VT_SCALAR)
@@ -173,13 +190,11 @@ static int stack_read(struct venv *env, uint32_t pc, struct vframe *f, int64_t a
 				       "invalid size of register fill: r10%+lld holds a spilled "
 				       "pointer; read it back with an 8-byte load",
 				       (long long)(a - byte));
-		if (scal_is_const(&sl->spill.s)) {
+		if (byte + size <= sl->spill_size && scal_is_const(&sl->spill.s)) {
 			uint64_t v = sl->spill.s.t.value >> (8 * byte);
 			*out = vreg_const(size == 8 ? v : v & ((1ull << (8 * size)) - 1));
-		} else {
-			*out = vreg_scalar(scal_unknown_bits(8 * size));
+			return 0;
 		}
-		return 0;
 	}
 	int64_t bad = stack_first_invalid(f, a, size);
 	if (bad <= 0)
@@ -271,15 +286,16 @@ static int access(struct venv *env, struct vstate *s, uint32_t pc, unsigned regn
 				       "misaligned stack access: %u bytes at r10%+lld (stack "
 				       "accesses must be aligned to their size)",
 				       size, (long long)a);
+		vfy_hist_stack(s, p->frameno, (uint32_t)((-a - 1) / 8));
 		if (atomic) {
 			int byte;
 			struct vslot *sl = slot_of(f, a, &byte);
-			if (sl->b[0] == SB_SPILL && sl->spill.type != VT_SCALAR)
+			if (sl->spill_size && sl->spill.type != VT_SCALAR)
 				return vfy_err(env, -EACCES, pc,
 					       "atomic operation on a spilled pointer at r10%+lld",
 					       (long long)a);
 			int64_t bad = stack_first_invalid(f, a, size);
-			if (sl->b[0] != SB_SPILL && bad <= 0)
+			if (bad <= 0)
 				return vfy_err(env, -EACCES, pc,
 					       "atomic operation reads uninitialised stack at r10%+lld",
 					       (long long)bad);
@@ -287,7 +303,7 @@ static int access(struct venv *env, struct vstate *s, uint32_t pc, unsigned regn
 			return 0;
 		}
 		if (write)
-			return stack_write(env, s, pc, f, a, size, val, valreg);
+			return stack_write(env, pc, f, a, size, val, valreg);
 		return stack_read(env, pc, f, a, size, dst);
 	}
 	region:

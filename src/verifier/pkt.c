@@ -192,6 +192,7 @@ int vfy_check_ret(struct venv *env, struct vstate *s, uint32_t pc)
 	const struct vreg *r0 = &vcur(s)->regs[0];
 	if (!t || t->ret == HR_ANY || !t->ret_check)
 		return 0;
+	vfy_mark_precise(env, s, 0);
 	int64_t lo, hi;
 	if (t->ret == HR_U32) {
 		lo = r0->s.u32min;

@@ -13,7 +13,9 @@
  *     old's; null-check ids must correspond one-to-one (idmap);
  *   - stack bytes: old INVALID covers anything, old MISC covers any
  *     written byte that is not part of a pointer spill, old ZERO needs
- *     ZERO, old spills need a spill the old register covers.
+ *     ZERO, old spills need a spill of the same size the old register
+ *     covers; an imprecise spilled scalar takes any initialised bytes
+ *     that are not a pointer.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -141,6 +143,9 @@ static struct vframe *vframe_dup(const struct vframe *src)
 
 void vstate_free(struct vstate *s)
 {
+	free(s->hist);
+	s->hist = NULL;
+	s->hlen = s->hcap = 0;
 	for (int i = 0; i < VFY_MAX_FRAMES; i++) {
 		vframe_free(s->fr[i]);
 		s->fr[i] = NULL;
@@ -151,6 +156,14 @@ int vstate_copy(struct vstate *dst, const struct vstate *src)
 {
 	struct vstate tmp = *src;
 	memset(tmp.fr, 0, sizeof(tmp.fr));
+	tmp.hist = NULL;
+	tmp.hcap = tmp.hlen;
+	if (src->hlen) {
+		tmp.hist = malloc(src->hlen * sizeof(*tmp.hist));
+		if (!tmp.hist)
+			return -ENOMEM;
+		memcpy(tmp.hist, src->hist, src->hlen * sizeof(*tmp.hist));
+	}
 	for (uint32_t i = 0; i <= src->curframe; i++) {
 		tmp.fr[i] = vframe_dup(src->fr[i]);
 		if (!tmp.fr[i]) {
@@ -169,7 +182,7 @@ void vstate_for_each_reg(struct vstate *s, void (*fn)(struct vreg *r, void *ctx)
 		for (int r = 0; r < BPFVM_NREGS; r++)
 			fn(&f->regs[r], ctx);
 		for (uint32_t k = 0; k < f->nslots; k++)
-			if (f->stack[k].b[0] == SB_SPILL)
+			if (f->stack[k].spill_size)
 				fn(&f->stack[k].spill, ctx);
 	}
 }
@@ -218,8 +231,12 @@ static bool regsafe(const struct vreg *old, const struct vreg *cur, struct idmap
 		if (cur->type != old->type)
 			return false;
 	}
-	if (old->type == VT_SCALAR)
-		return exact ? scal_equal(&old->s, &cur->s) : scal_within(&old->s, &cur->s);
+	if (old->type == VT_SCALAR) {
+		if (exact)
+			return scal_equal(&old->s, &cur->s);
+		/* no check below old relied on its value (precise.c) */
+		return !old->precise || scal_within(&old->s, &cur->s);
+	}
 	if (old->off != cur->off || old->map != cur->map || old->frameno != cur->frameno ||
 	    old->mem_size != cur->mem_size)
 		return false;
@@ -231,43 +248,66 @@ static bool regsafe(const struct vreg *old, const struct vreg *cur, struct idmap
 	return exact ? scal_equal(&old->s, &cur->s) : scal_within(&old->s, &cur->s);
 }
 
+/* One byte of old (not part of a spill) against cur's. */
+static bool bytesafe(uint8_t o, uint8_t c, const struct vslot *cs)
+{
+	if (o == SB_INVALID || o == c)
+		return o != SB_SPILL;
+	/* MISC: any written byte that is not part of a pointer */
+	return o == SB_MISC &&
+	       (c == SB_ZERO || (c == SB_SPILL && cs->spill.type == VT_SCALAR));
+}
+
+static bool slotsafe(const struct vslot *os, const struct vslot *cs, struct idmap *m, bool exact)
+{
+	if (exact) {
+		if (memcmp(os->b, cs->b, 8) || os->spill_size != cs->spill_size)
+			return false;
+		return !os->spill_size || regsafe(&os->spill, &cs->spill, m, true);
+	}
+	unsigned from = 0;
+	if (os->spill_size) {
+		if (cs->spill_size == os->spill_size) {
+			if (!regsafe(&os->spill, &cs->spill, m, false))
+				return false;
+		} else {
+			/* an imprecise spilled scalar: any initialised bytes that
+			 * are not a pointer do */
+			if (os->spill.type != VT_SCALAR || os->spill.precise)
+				return false;
+			for (unsigned k = 0; k < os->spill_size; k++)
+				if (cs->b[k] == SB_INVALID ||
+				    (cs->b[k] == SB_SPILL && cs->spill.type != VT_SCALAR))
+					return false;
+		}
+		from = os->spill_size;
+	}
+	for (unsigned k = from; k < 8; k++)
+		if (!bytesafe(os->b[k], cs->b[k], cs))
+			return false;
+	return true;
+}
+
 static bool stacksafe(const struct vframe *old, const struct vframe *cur, struct idmap *m,
 		      bool exact)
 {
-	if (exact && old->nslots != cur->nslots) {
-		/* extra slots must all be invalid */
-		const struct vframe *big = old->nslots > cur->nslots ? old : cur;
-		uint32_t lo = old->nslots < cur->nslots ? old->nslots : cur->nslots;
-		for (uint32_t i = lo; i < big->nslots; i++)
-			for (int k = 0; k < 8; k++)
-				if (big->stack[i].b[k] != SB_INVALID)
-					return false;
-	}
-	for (uint32_t i = 0; i < old->nslots; i++) {
-		const struct vslot *os = &old->stack[i];
-		static const struct vslot empty;
+	static const struct vslot empty;
+	uint32_t n = old->nslots > cur->nslots ? old->nslots : cur->nslots;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct vslot *os = i < old->nslots ? &old->stack[i] : &empty;
 		const struct vslot *cs = i < cur->nslots ? &cur->stack[i] : &empty;
-		if (os->b[0] == SB_SPILL) {
-			if (cs->b[0] != SB_SPILL || !regsafe(&os->spill, &cs->spill, m, exact))
-				return false;
-			continue;
-		}
-		for (int k = 0; k < 8; k++) {
-			uint8_t o = os->b[k], c = cs->b[k];
-			if (exact) {
-				if (o != c)
-					return false;
-				continue;
-			}
-			if (o == SB_INVALID || o == c)
-				continue;
-			if (o == SB_MISC && (c == SB_ZERO ||
-					     (c == SB_SPILL && cs->spill.type == VT_SCALAR)))
-				continue;
+		if (!slotsafe(os, cs, m, exact))
 			return false;
-		}
 	}
 	return true;
+}
+
+uint16_t vfy_live_regs(const struct venv *env, const struct vstate *s, uint32_t f)
+{
+	if (f == s->curframe)
+		return env->live_in[s->pc];
+	/* the caller resumes after the call with r0-r5 replaced */
+	return (uint16_t)(env->live_in[s->fr[f + 1]->callsite + 1] & ~0x3fu);
 }
 
 static bool states_cmp(const struct venv *env, const struct vstate *old,
@@ -285,12 +325,7 @@ static bool states_cmp(const struct venv *env, const struct vstate *old,
 			ok = false;
 			break;
 		}
-		/* registers live at this point of this frame */
-		uint16_t live;
-		if (f == old->curframe)
-			live = env->live_in[cur->pc];
-		else /* the caller resumes after the call with r0-r5 replaced */
-			live = (uint16_t)(env->live_in[old->fr[f + 1]->callsite + 1] & ~0x3fu);
+		uint16_t live = vfy_live_regs(env, old, f);
 		for (int r = 0; r < BPFVM_NREGS && ok; r++) {
 			if (!exact && !(live & (1u << r)) && r != 10)
 				continue;

@@ -274,17 +274,23 @@ static int loop_err(struct venv *env, struct vstate *s, uint32_t pc, bool exact)
 		       at, from, (unsigned long long)env->budget);
 }
 
-/* Stored states per instruction (the kernel's old BPF_COMPLEXITY_LIMIT_STATES):
- * bounds the comparisons a visit makes. */
-#define VFY_MAX_STATES_PER_INSN 64
+/* Eviction (the kernel's heuristic): a stored state that failed to cover
+ * more than EVICT_N + EVICT_N * hits later states leaves its list; it stays
+ * allocated, as the ancestor of others, until the end. */
+#define EVICT_N 3
 
 /* 1: pruned; 0: go on; < 0: error. */
 static int visit(struct venv *env, struct vstate *s, uint32_t pc)
 {
-	bool in_loop = false;
-	unsigned count = 0;
-	for (struct vsl *sl = env->explored[pc]; sl; sl = sl->next) {
-		count++;
+	/* A state still being explored here means s is in a loop through pc:
+	 * different iterations rarely cover each other, so store a new state
+	 * only every 100 instructions or 20 jumps. */
+	bool add = true;
+	for (struct vsl *sl = env->explored[pc]; sl; sl = sl->next)
+		if (sl->branches && env->st.insns_processed - env->prev_insns < 100 &&
+		    env->jmps - env->prev_jmps < 20)
+			add = false;
+	for (struct vsl **pp = &env->explored[pc], *sl; (sl = *pp);) {
 		if (sl->branches) {
 			if (vstate_equal(env, &sl->st, s)) {
 				if (!s->backedge_pc && !s->backedge_to) {
@@ -293,19 +299,22 @@ static int visit(struct venv *env, struct vstate *s, uint32_t pc)
 				}
 				return loop_err(env, s, pc, true);
 			}
-			in_loop = true;
-			continue;
-		}
-		if (vstate_covers(env, &sl->st, s)) {
+		} else if (vstate_covers(env, &sl->st, s)) {
+			vfy_propagate_precision(env, &sl->st, s);
+			sl->hits++;
 			env->st.pruned++;
 			return 1;
 		}
+		/* a miss; counted only when s is stored instead, so that loop
+		 * iterations do not evict the states of earlier ones */
+		if (add && ++sl->misses > EVICT_N + EVICT_N * sl->hits) {
+			*pp = sl->next;
+			continue;
+		}
+		pp = &sl->next;
 	}
-	if (in_loop && env->st.insns_processed - env->prev_insns < 100 &&
-	    env->jmps - env->prev_jmps < 20)
+	if (!add)
 		return 0;
-	if (count >= VFY_MAX_STATES_PER_INSN)
-		return 0; /* storing fewer states only costs pruning, never soundness */
 	struct vsl *sl = calloc(1, sizeof(*sl));
 	if (!sl || vstate_copy(&sl->st, s)) {
 		free(sl);
@@ -314,6 +323,7 @@ static int visit(struct venv *env, struct vstate *s, uint32_t pc)
 	sl->branches = 1;
 	sl->st.parent = s->parent;
 	s->parent = sl;
+	s->hlen = 0; /* the history of s now starts at sl */
 	sl->next = env->explored[pc];
 	env->explored[pc] = sl;
 	sl->all_next = env->all;
@@ -330,6 +340,18 @@ static void note_jump(struct vstate *s, uint32_t pc, uint32_t target)
 		s->backedge_pc = pc;
 		s->backedge_to = target;
 	}
+}
+
+/* The ranges decided a conditional jump: its scalar operands' values
+ * matter (precise.c). */
+static void mark_cond_precise(struct venv *env, struct vstate *s, const struct isa_insn *in,
+			      const struct isa_desc *d)
+{
+	if (d->shape == ISA_SHAPE_MAY_GOTO)
+		return;
+	vfy_mark_precise(env, s, in->dst);
+	if (d->shape == ISA_SHAPE_JMP_X)
+		vfy_mark_precise(env, s, in->src);
 }
 
 /* Run one path from s until it ends. 1: path done; 0 never; < 0 error. */
@@ -351,6 +373,8 @@ static int run_path(struct venv *env, struct vstate *s, struct pending *pend)
 				return 1;
 			}
 		}
+		if (vfy_hist_push(s, pc))
+			return vfy_err(env, -ENOMEM, pc, "out of memory");
 		const struct isa_insn *in = &env->insns[pc];
 		const struct isa_desc *d = &isa_table[in->id];
 		switch (d->shape) {
@@ -400,6 +424,7 @@ static int run_path(struct venv *env, struct vstate *s, struct pending *pend)
 				return err;
 			bool dead;
 			if (outcome == 1 || outcome == 0) {
+				mark_cond_precise(env, s, in, d);
 				if (d->shape != ISA_SHAPE_MAY_GOTO)
 					vfy_branch_refine(env, s, in, d, outcome == 1, &dead);
 				if (outcome == 1)
@@ -415,6 +440,8 @@ static int run_path(struct venv *env, struct vstate *s, struct pending *pend)
 				vfy_branch_refine(env, &other, in, d, true, &dead_t);
 				vfy_branch_refine(env, s, in, d, false, &dead_f);
 			}
+			if (dead_t || dead_f)
+				mark_cond_precise(env, s, in, d);
 			if (dead_t) {
 				vstate_free(&other);
 			} else {

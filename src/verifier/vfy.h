@@ -10,8 +10,9 @@
  *
  * Stack (per frame): 64 slots of 8 bytes, slot 0 at r10-8. Each byte is
  * INVALID (never written), MISC (written, value unknown), ZERO, or SPILL
- * (part of an 8-byte register spill kept in slot->spill). A spill covers
- * all 8 bytes of one aligned slot. Frames allocate slots as they grow.
+ * (part of a register spill kept in slot->spill). A spill starts at the
+ * slot's first byte and covers all 8 bytes, or 1, 2 or 4 for a scalar
+ * that fits in them. Frames allocate slots as they grow.
  */
 #ifndef BPFVM_VERIFIER_VFY_H
 #define BPFVM_VERIFIER_VFY_H
@@ -46,6 +47,8 @@ enum vtype {
 struct vreg {
 	uint8_t type;     /* enum vtype */
 	uint8_t frameno;  /* PTR_TO_STACK: the frame it points into */
+	uint8_t precise;  /* scalars in stored states: some check below relied
+			   * on the value (precise.c); others never prune apart */
 	int32_t off;      /* pointers: fixed offset */
 	uint32_t id;      /* *_OR_NULL: registers sharing a null check */
 	uint32_t ref_id;  /* PTR_TO_MEM from ringbuf: the reservation */
@@ -60,6 +63,7 @@ enum { SB_INVALID = 0, SB_MISC, SB_ZERO, SB_SPILL };
 
 struct vslot {
 	uint8_t b[8];     /* per byte, b[0] is the lowest address */
+	uint8_t spill_size; /* 0, or the spill's bytes: b[0..spill_size) */
 	struct vreg spill;
 };
 
@@ -77,6 +81,16 @@ struct vframe {
 
 struct vsl; /* a stored (explored) state */
 
+/* One executed instruction of a path (precise.c walks them backwards). */
+struct vhist {
+	uint32_t idx;    /* the instruction */
+	uint8_t frame;   /* the frame it ran in */
+	uint8_t sframe;  /* VH_STACK: the frame and slot it loaded or stored */
+	uint8_t slot;
+	uint8_t flags;
+};
+enum { VH_STACK = 1 };
+
 struct vstate {
 	uint32_t curframe;
 	uint32_t pc;
@@ -84,11 +98,16 @@ struct vstate {
 	uint32_t backedge_to;
 	struct vframe *fr[VFY_MAX_FRAMES];
 	struct vsl *parent;     /* nearest stored ancestor */
+	/* the instructions executed since parent's (a stored state: up to
+	 * its own pc), oldest first */
+	struct vhist *hist;
+	uint32_t hlen, hcap;
 };
 
 struct vsl {
 	struct vstate st;
 	uint32_t branches;      /* live paths below (0 = fully explored) */
+	uint32_t hits, misses;  /* comparisons it won and lost (eviction) */
 	struct vsl *next;       /* same pc */
 	struct vsl *all_next;   /* every stored state, for freeing */
 };
@@ -151,6 +170,8 @@ static inline struct vframe *vcur(struct vstate *s) { return s->fr[s->curframe];
 bool vstate_covers(const struct venv *env, const struct vstate *old, const struct vstate *cur);
 /* Exactly the same abstract state (loop detection). */
 bool vstate_equal(const struct venv *env, const struct vstate *a, const struct vstate *b);
+/* The registers of frame f that are live at s's point (liveness). */
+uint16_t vfy_live_regs(const struct venv *env, const struct vstate *s, uint32_t f);
 /* Apply fn to every register and spilled register in every frame. */
 void vstate_for_each_reg(struct vstate *s, void (*fn)(struct vreg *r, void *ctx), void *ctx);
 
@@ -213,6 +234,18 @@ int vfy_local_call(struct venv *env, struct vstate *s, const struct isa_insn *in
 /* Return from a subprogram: *next_pc, or *done for the main exit. */
 int vfy_exit(struct venv *env, struct vstate *s, uint32_t pc, uint32_t *next_pc, bool *done);
 int vfy_check_stack_depth(struct venv *env);
+
+/* precise.c */
+/* Record that s executes pc now (-ENOMEM), and that it touched stack slot
+ * slot of frame frameno. */
+int vfy_hist_push(struct vstate *s, uint32_t pc);
+void vfy_hist_stack(struct vstate *s, uint32_t frameno, uint32_t slot);
+/* The instruction being checked relies on the value of r<regno> (a
+ * scalar): mark its sources precise in the stored ancestors. */
+void vfy_mark_precise(const struct venv *env, struct vstate *s, unsigned regno);
+/* cur was pruned by old: what old's safety relied on, cur's does too. */
+void vfy_propagate_precision(const struct venv *env, const struct vstate *old,
+			     struct vstate *cur);
 
 /* verifier.c */
 int vfy_err(struct venv *env, int code, uint32_t pc, const char *fmt, ...)

@@ -5,10 +5,9 @@
  * return the action and leave the 64-bit result in packet bytes 0..7 that
  * the bench README lists (measured there with the kernel and uBPF).
  *
- * Programs whose loops the verifier cannot bound yet (it lacks the
- * kernel's precision tracking, so their paths are not pruned) are listed
- * as known gaps: they must still be refused with the budget message (a
- * gap that closes must leave the list). They cannot run unverified: their
+ * Programs the verifier cannot bound yet are listed as known gaps: they
+ * must still be refused with the budget message (a gap that closes must
+ * leave the list). They cannot run unverified: their
  * context accesses are rewritten by the verifier.
  */
 #include <errno.h>
@@ -28,18 +27,21 @@ static const struct {
 	bool has_result;
 	uint64_t result;
 	bool known_gap; /* the verifier cannot bound its loops yet */
+	unsigned warmups; /* runs before the checked one, on the same maps */
 } expected[] = {
-	{ "empty", 2, false, 0, false },
-	{ "arith", 2, true, 0xa10f263e94c17f96ull, false },
-	{ "primes", 2, true, 0x0000000153ed0007ull, false },
-	{ "csum", 2, true, 0x000000000000bbc5ull, false },
-	{ "parse", 3, true, 0x006406189543a99aull, false },
-	{ "memops", 2, true, 0x000020008001003bull, true },
-	{ "bsort", 2, true, 0xf5785b3030829d4full, false },
-	{ "fsm", 2, true, 0x800a1337d23b7654ull, true },
-	{ "bits", 2, true, 0x5a302273d7483028ull, true },
-	{ "map_hash", 2, true, 0x0000004000000040ull, true },
-	{ "map_array", 2, true, 0x000000400000201eull, true },
+	{ "empty", 2, false, 0, false, 0 },
+	{ "arith", 2, true, 0xa10f263e94c17f96ull, false, 0 },
+	{ "primes", 2, true, 0x0000000153ed0007ull, false, 0 },
+	{ "csum", 2, true, 0x000000000000bbc5ull, false, 0 },
+	{ "parse", 3, true, 0x006406189543a99aull, false, 0 },
+	{ "memops", 2, true, 0x000020008001003bull, false, 0 },
+	{ "bsort", 2, true, 0xf5785b3030829d4full, false, 0 },
+	{ "fsm", 2, true, 0x800a1337d23b7654ull, false, 0 },
+	{ "bits", 2, true, 0x5a302273d7483028ull, false, 0 },
+	/* map_hash's result is that of the 2nd run on a fresh map (its
+	 * comment: every flow hits once it was inserted by the 1st) */
+	{ "map_hash", 2, true, 0x0000004000000040ull, false, 1 },
+	{ "map_array", 2, true, 0x000000400000201eull, false, 0 },
 };
 
 static uint8_t packet[1500];
@@ -97,6 +99,9 @@ static int run_one(size_t k, enum bpfvm_engine engine)
 	struct bpfvm_region region = { buf, sizeof(buf), true };
 	BPFVM_OPTS(bpfvm_run_opts, ro, .regions = &region, .n_regions = 1);
 	uint64_t r0 = 0, result;
+	for (unsigned w = 0; w < expected[k].warmups; w++)
+		bpfvm_prog__run(prog, &ctx, sizeof(ctx), &ro, &r0, NULL);
+	memcpy(buf + HEADROOM, packet, sizeof(packet));
 	int rc = bpfvm_prog__run(prog, &ctx, sizeof(ctx), &ro, &r0, &err);
 	memcpy(&result, buf + HEADROOM, 8);
 	const char *actual_engine =

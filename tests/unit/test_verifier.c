@@ -333,6 +333,61 @@ static const struct vt tests[] = {
 	NO("subprog exit without r0", 0, -EACCES, 3, "function's return", I_CALL_LOCAL(1), EXIT,
 	   MOV(1, 0), EXIT),
 	NO("kfunc calls", 0, -ENOTSUP, 0, "not supported", I_CALL_KFUNC(1), EXIT),
+
+	/* ---- precision: a value two paths bring to a join differs (100 or
+	 * 0); the path with 0 is explored first and is safe, so the join's
+	 * stored state must learn that a later check relied on the value, or
+	 * the path with 100 would be pruned there and an out-of-bounds
+	 * access accepted. */
+#define JOIN_R6(BAD)                                                           	I_LDX(BI_B, 2, 1, 0), MOV(6, BAD), I_JMP_IMM(BI_JNE, 2, 0, 1), MOV(6, 0)
+	NO("precision: offset into a map value", 8, -EACCES, 7, "outside the 64-byte map value",
+	   JOIN_R6(100), LDMAPVAL(7, 3, 0), I_ALU64_REG(BI_ADD, 7, 6), I_LDX(BI_B, 0, 7, 0), EXIT),
+	NO("precision: through arithmetic", 8, -EACCES, 10, "outside the 64-byte map value",
+	   JOIN_R6(50), MOVR(8, 6), I_ALU64_IMM(BI_LSH, 8, 1), ADD(8, 4), LDMAPVAL(7, 3, 0),
+	   I_ALU64_REG(BI_ADD, 7, 8), I_LDX(BI_B, 0, 7, 0), EXIT),
+	NO("precision: a decided branch", 8, -EACCES, 5, "outside the 8-byte context",
+	   JOIN_R6(1), I_JMP_IMM(BI_JEQ, 6, 0, 2), I_LDX(BI_B, 0, 1, 1000), EXIT, MOV(0, 0), EXIT),
+	NO("precision: a branch on two registers", 8, -EACCES, 6, "outside the 8-byte context",
+	   JOIN_R6(1), MOV(7, 0), I_JMP_REG(BI_JEQ, 6, 7, 2), I_LDX(BI_B, 0, 1, 1000), EXIT,
+	   MOV(0, 0), EXIT),
+	NO("precision: through an 8-byte spill", 8, -EACCES, 11, "outside the 64-byte map value",
+	   I_LDX(BI_B, 2, 1, 0), MOV(6, 100), I_STX(BI_DW, 10, 6, -8), I_JMP_IMM(BI_JNE, 2, 0, 2),
+	   MOV(6, 0), I_STX(BI_DW, 10, 6, -8), MOV(6, 0), I_LDX(BI_DW, 6, 10, -8),
+	   LDMAPVAL(7, 3, 0), I_ALU64_REG(BI_ADD, 7, 6), I_LDX(BI_B, 0, 7, 0), EXIT),
+	NO("precision: through a 4-byte spill", 8, -EACCES, 11, "outside the 64-byte map value",
+	   I_LDX(BI_B, 2, 1, 0), MOV(6, 100), I_STX(BI_W, 10, 6, -8), I_JMP_IMM(BI_JNE, 2, 0, 2),
+	   MOV(6, 0), I_STX(BI_W, 10, 6, -8), MOV(6, 0), I_LDX(BI_W, 6, 10, -8),
+	   LDMAPVAL(7, 3, 0), I_ALU64_REG(BI_ADD, 7, 6), I_LDX(BI_B, 0, 7, 0), EXIT),
+	NO("precision: into a callee's argument", 8, -EACCES, 10, "outside the 64-byte map value",
+	   JOIN_R6(100), MOVR(1, 6), I_CALL_LOCAL(1), EXIT, LDMAPVAL(7, 3, 0),
+	   I_ALU64_REG(BI_ADD, 7, 1), I_LDX(BI_B, 0, 7, 0), EXIT),
+	NO("precision: out of a callee's return", 8, -EACCES, 5, "outside the 64-byte map value",
+	   I_LDX(BI_B, 1, 1, 0), I_CALL_LOCAL(5), LDMAPVAL(7, 3, 0), I_ALU64_REG(BI_ADD, 7, 0),
+	   I_LDX(BI_B, 0, 7, 0), EXIT, MOV(0, 100), I_JMP_IMM(BI_JNE, 1, 0, 1), MOV(0, 0), EXIT),
+	NO("precision: a helper's size argument", 8, -EACCES, 8, "map value",
+	   JOIN_R6(100), LDMAPVAL(1, 3, 0), MOVR(2, 6), ADD(2, 1), I_CALL(6), EXIT),
+	/* pruned at 9 by the safe path's state, the path through 8 passes on
+	 * what that state relied on to its own state at 8, where the path
+	 * with 100 arrives last */
+	NO("precision: what a pruned path relied on", 8, -EACCES, 12,
+	   "outside the 64-byte map value", I_LDX(BI_B, 2, 1, 0), I_LDX(BI_B, 3, 1, 1),
+	   MOV(6, 100), I_JMP_IMM(BI_JNE, 2, 0, 4), MOV(6, 0), I_JMP_IMM(BI_JNE, 3, 0, 2),
+	   MOV(0, 0), I_JA(1), MOV(0, 1), LDMAPVAL(7, 3, 0), I_ALU64_REG(BI_ADD, 7, 6),
+	   I_LDX(BI_B, 0, 7, 0), EXIT),
+	/* r6 <= r7 bounds the offset r6: r7 (40 or 100) is what matters */
+	NO("precision: a bound from another register", 8, -EACCES, 9, "64-byte map value",
+	   I_LDX(BI_B, 2, 1, 0), I_LDX(BI_B, 6, 1, 1), MOV(7, 100), I_JMP_IMM(BI_JNE, 2, 0, 1),
+	   MOV(7, 40), I_JMP_REG(BI_JGT, 6, 7, 5), LDMAPVAL(8, 3, 0), I_ALU64_REG(BI_ADD, 8, 6),
+	   I_LDX(BI_B, 0, 8, 0), EXIT, MOV(0, 0), EXIT),
+	/* and values nothing checks do not keep paths apart: 2^20 paths
+	 * through 20 branches that each set an unused value are pruned */
+	OK("precision: unchecked values prune", 8, I_LDX(BI_DW, 2, 1, 0), MOV(0, 0),
+#define SETBIT(k) I_JMP_IMM(BI_JSET, 2, 1 << (k), 1), I_ALU64_IMM(BI_ADD, 0, 1 << (k))
+	   SETBIT(0), SETBIT(1), SETBIT(2), SETBIT(3), SETBIT(4), SETBIT(5), SETBIT(6),
+	   SETBIT(7), SETBIT(8), SETBIT(9), SETBIT(10), SETBIT(11), SETBIT(12), SETBIT(13),
+	   SETBIT(14), SETBIT(15), SETBIT(16), SETBIT(17), SETBIT(18), SETBIT(19), EXIT),
+#undef SETBIT
+#undef JOIN_R6
 };
 
 static struct bpfvm_map *maps[4];
