@@ -274,12 +274,16 @@ struct bpfvm_load_opts {
 	 * type: r1 points to ctx_size bytes the program may read and write,
 	 * r2 holds ctx_size. A refusal names the instruction and says what
 	 * could go wrong; log_buf (log_size bytes, optional) receives the
-	 * verifier's log.
+	 * verifier's log: at log_level 1 (the default with a log_buf), on a
+	 * refusal, the path of branches that led there and the registers and
+	 * stack at that point; at level 2 also every instruction it
+	 * processed with the registers it reads (the kernel's level 2).
 	 */
 	bool verify;
 	uint32_t ctx_size;
 	char *log_buf;
 	size_t log_size;
+	uint32_t log_level;
 	/*
 	 * How to run it. BPFVM_ENGINE_JIT compiles it to machine code at load;
 	 * the JIT trusts what it compiles, so it takes verified programs only
@@ -512,6 +516,12 @@ struct bpfvm_object_opts {
 	 * the interpreter instead of failing the load. */
 	enum bpfvm_engine engine;
 	bool allow_fallback;
+	/* The verifier's log as the programs load (see
+	 * bpfvm_load_opts.log_buf): each program's part follows a line
+	 * "program 'NAME' (section SEC):"; a refused program's is last. */
+	char *log_buf;
+	size_t log_size;
+	uint32_t log_level;
 };
 
 /*

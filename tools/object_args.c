@@ -10,6 +10,13 @@
 int tool_object_open(const struct tool_cmd *cmd, const char *path, bool load,
 		     struct tool_object *out)
 {
+	return tool_object_open_opts(cmd, path, NULL, load, out);
+}
+
+int tool_object_open_opts(const struct tool_cmd *cmd, const char *path,
+			  const struct bpfvm_object_opts *opts, bool load,
+			  struct tool_object *out)
+{
 	struct bpfvm_error err;
 	out->obj = NULL;
 	out->vm = bpfvm_vm__new(NULL);
@@ -17,7 +24,7 @@ int tool_object_open(const struct tool_cmd *cmd, const char *path, bool load,
 		fprintf(stderr, "bpfvm %s: %s\n", cmd->name, strerror(errno));
 		return -1;
 	}
-	out->obj = bpfvm_object__open_file(out->vm, path, NULL, &err);
+	out->obj = bpfvm_object__open_file(out->vm, path, opts, &err);
 	if (!out->obj || (load && bpfvm_object__load(out->obj, &err))) {
 		tool_print_error(cmd->name, &err);
 		return -1;

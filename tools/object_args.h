@@ -19,6 +19,10 @@ struct tool_object {
  * -1 on failure; tool_object_close() either way. */
 int tool_object_open(const struct tool_cmd *cmd, const char *path, bool load,
 		     struct tool_object *out);
+/* The same with object options (verify, engine; NULL for defaults). */
+int tool_object_open_opts(const struct tool_cmd *cmd, const char *path,
+			  const struct bpfvm_object_opts *opts, bool load,
+			  struct tool_object *out);
 void tool_object_close(struct tool_object *o);
 
 /*

@@ -84,5 +84,8 @@ int tool_load_insns(const char *cmd, const char *name, const char *data, size_t 
 
 /* Print an error record as "bpfvm CMD: where: msg" on stderr. */
 void tool_print_error(const char *cmd, const struct bpfvm_error *err);
+/* 1 when path is an ELF file, 0 when not (or "-"), -1 when it cannot be
+ * read. */
+int tool_is_elf(const char *path);
 
 #endif

@@ -55,6 +55,19 @@ void tool_print_error(const char *cmd, const struct bpfvm_error *err)
 	fprintf(stderr, "bpfvm %s: %s\n", cmd, buf);
 }
 
+int tool_is_elf(const char *path)
+{
+	unsigned char magic[4];
+	if (!strcmp(path, "-"))
+		return 0;
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return -1;
+	size_t n = fread(magic, 1, sizeof(magic), f);
+	fclose(f);
+	return n == 4 && !memcmp(magic, "\177ELF", 4);
+}
+
 enum tool_format tool_guess_format(const char *data, size_t len)
 {
 	int hex_only = 1;

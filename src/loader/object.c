@@ -22,6 +22,9 @@ struct bpfvm_object {
 	char *name;
 	bool verify;        /* opts: verify each program at load */
 	uint32_t ctx_size;
+	char *log_buf;      /* opts: the verifier's log */
+	size_t log_size;
+	uint32_t log_level;
 	enum bpfvm_engine engine;
 	bool allow_fallback;
 	struct elf_obj *elf;
@@ -78,6 +81,9 @@ struct bpfvm_object *bpfvm_object__open_mem(struct bpfvm_vm *vm, const void *dat
 	obj->vm = vm;
 	obj->verify = OPTS_GET(opts, verify, false);
 	obj->ctx_size = OPTS_GET(opts, ctx_size, 0);
+	obj->log_buf = OPTS_GET(opts, log_buf, NULL);
+	obj->log_size = OPTS_GET(opts, log_size, 0);
+	obj->log_level = OPTS_GET(opts, log_level, 0);
 	obj->engine = OPTS_GET(opts, engine, BPFVM_ENGINE_INTERP);
 	obj->allow_fallback = OPTS_GET(opts, allow_fallback, false);
 	int ret = elf_obj_open(data, size, obj->name, &obj->elf, err);
@@ -136,7 +142,9 @@ struct bpfvm_object *bpfvm_object__open_file(struct bpfvm_vm *vm, const char *pa
 	BPFVM_OPTS(bpfvm_object_opts, o, .name = OPTS_GET(opts, name, NULL),
 		   .verify = OPTS_GET(opts, verify, false), .ctx_size = OPTS_GET(opts, ctx_size, 0),
 		   .engine = OPTS_GET(opts, engine, BPFVM_ENGINE_INTERP),
-		   .allow_fallback = OPTS_GET(opts, allow_fallback, false));
+		   .allow_fallback = OPTS_GET(opts, allow_fallback, false),
+		   .log_buf = OPTS_GET(opts, log_buf, NULL), .log_size = OPTS_GET(opts, log_size, 0),
+		   .log_level = OPTS_GET(opts, log_level, 0));
 	if (!o.name)
 		o.name = base ? base + 1 : path;
 	struct bpfvm_object *obj = bpfvm_object__open_mem(vm, buf, n, &o, err);
@@ -266,6 +274,17 @@ int bpfvm_object__load(struct bpfvm_object *obj, struct bpfvm_error *err)
 			   .n_maps = elf->n_maps, .prog_type = p->prog_type, .verify = obj->verify,
 			   .ctx_size = obj->ctx_size, .engine = obj->engine,
 			   .allow_fallback = obj->allow_fallback);
+		/* each program's log follows a header line naming it */
+		if (obj->log_buf && obj->log_size > 1) {
+			size_t used = i ? strnlen(obj->log_buf, obj->log_size - 1) : 0;
+			int k = snprintf(obj->log_buf + used, obj->log_size - used,
+					 "program '%s' (section %s):\n", p->name, p->section);
+			used += k < 0 ? 0 : (size_t)k < obj->log_size - used ? (size_t)k
+									 : obj->log_size - used - 1;
+			lo.log_buf = obj->log_buf + used;
+			lo.log_size = obj->log_size - used;
+			lo.log_level = obj->log_level;
+		}
 		struct bpfvm_error perr;
 		ret = bpfvm_prog__load(obj->vm, p->insns, p->n_insns, &lo, &obj->progs[i], &perr);
 		if (ret) {

@@ -136,7 +136,8 @@ static int verify(struct bpfvm_prog *prog, const struct bpfvm_load_opts *opts,
 	BPFVM_OPTS(vfy_opts, vo, .ctx_size = OPTS_GET(opts, ctx_size, 0),
 		   .prog_type = prog->prog_type,
 		   .log_buf = OPTS_GET(opts, log_buf, NULL),
-		   .log_size = OPTS_GET(opts, log_size, 0));
+		   .log_size = OPTS_GET(opts, log_size, 0),
+		   .log_level = OPTS_GET(opts, log_level, 0));
 	struct vfy_stats st = { 0 };
 	uint64_t start = now_ns();
 	int ret = vfy_check(prog, &vo, &st, err);

@@ -40,14 +40,7 @@ int vfy_err(struct venv *env, int code, uint32_t pc, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (env->log && env->log_size) {
-		int k = snprintf(env->log + env->log_len, env->log_size - env->log_len,
-				 "insn %u: %s\n", pc, msg);
-		if (k > 0)
-			env->log_len += (size_t)k < env->log_size - env->log_len
-						? (size_t)k
-						: env->log_size - env->log_len - 1;
-	}
+	vlog(env, "insn %u: %s\n", pc, msg);
 	return err_insn(env->err, code, (long)pc, "%s", msg);
 }
 
@@ -369,6 +362,8 @@ static int run_path(struct venv *env, struct vstate *s, struct pending *pend)
 			if (err < 0)
 				return err;
 			if (err == 1) {
+				if (env->log_level >= 2)
+					vlog(env, "%u: safe: a stored state covers this one\n", pc);
 				finish_path(s);
 				return 1;
 			}
@@ -377,6 +372,11 @@ static int run_path(struct venv *env, struct vstate *s, struct pending *pend)
 			return vfy_err(env, -ENOMEM, pc, "out of memory");
 		const struct isa_insn *in = &env->insns[pc];
 		const struct isa_desc *d = &isa_table[in->id];
+		if (env->log_level >= 2) {
+			uint16_t use, def;
+			uses_defs(in, d, &use, &def);
+			vlog_insn(env, s, pc, use);
+		}
 		switch (d->shape) {
 		case ISA_SHAPE_ALU_K:
 		case ISA_SHAPE_ALU_X:
@@ -521,8 +521,14 @@ int vfy_check(struct bpfvm_prog *prog, const struct vfy_opts *opts,
 		env.budget = VFY_INSN_BUDGET;
 	env.log = OPTS_GET(opts, log_buf, NULL);
 	env.log_size = env.log ? OPTS_GET(opts, log_size, 0) : 0;
-	if (env.log && env.log_size)
+	if (!env.log_size)
+		env.log = NULL;
+	if (env.log) {
 		env.log[0] = 0;
+		env.log_level = OPTS_GET(opts, log_level, 0);
+		if (!env.log_level)
+			env.log_level = 1;
+	}
 	if (!env.n)
 		return err_set(err, -EINVAL, "empty program");
 
@@ -555,12 +561,23 @@ int vfy_check(struct bpfvm_prog *prog, const struct vfy_opts *opts,
 
 	for (;;) {
 		ret = run_path(&env, &cur, &pend);
+		if (ret < 0 && env.log) {
+			vlog_path(&env, &cur);
+			vlog(&env, "the registers and stack at insn %u:", cur.pc);
+			vlog_regs(&env, &cur, 0xffff, true);
+			vlog(&env, "\n");
+		}
 		vstate_free(&cur);
 		if (ret < 0)
 			goto out;
 		if (!pend.n)
 			break;
 		cur = pend.v[--pend.n];
+		if (env.log_level >= 2) {
+			vlog(&env, "from %u to %u:", cur.hlen ? cur.hist[cur.hlen - 1].idx : 0, cur.pc);
+			vlog_regs(&env, &cur, 0xffff, false);
+			vlog(&env, "\n");
+		}
 	}
 	ret = vfy_check_stack_depth(&env);
 	if (!ret && env.ht)

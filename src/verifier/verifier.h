@@ -35,10 +35,14 @@ struct vfy_opts {
 	 * into accesses of the real context (include/bpfvm_ctx.h). */
 	uint32_t prog_type;
 	uint32_t insn_budget;   /* processed instructions; 0 = 1,000,000 */
-	/* Optional kernel-style log of the path that failed (last states),
-	 * NUL-terminated, truncated to log_size. */
+	/* Optional log, NUL-terminated, truncated to log_size. Level 1 (or 0
+	 * with a log_buf): on a refusal, the message, the path of branches
+	 * that led there and the registers and stack at that point. Level 2:
+	 * also every processed instruction with the registers it reads, each
+	 * path taken up again, and each pruned one (the kernel's level 2). */
 	char *log_buf;
 	size_t log_size;
+	uint32_t log_level;
 };
 
 struct vfy_stats {

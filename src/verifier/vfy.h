@@ -147,6 +147,7 @@ struct venv {
 	uint64_t prev_insns, jmps, prev_jmps;
 	char *log;
 	size_t log_size, log_len;
+	uint32_t log_level;         /* 1: the refusal's path; 2: every insn */
 };
 
 /* state.c */
@@ -246,6 +247,18 @@ void vfy_mark_precise(const struct venv *env, struct vstate *s, unsigned regno);
 /* cur was pruned by old: what old's safety relied on, cur's does too. */
 void vfy_propagate_precision(const struct venv *env, const struct vstate *old,
 			     struct vstate *cur);
+
+/* log.c */
+void vlog(struct venv *env, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* r in the kernel's notation ("ctx()", "fp-8", "scalar(umax=255)"). */
+void vlog_reg(char *buf, size_t size, const struct vreg *r);
+/* The registers in mask of the current frame (and, with stack, every
+ * frame's registers and stack). */
+void vlog_regs(struct venv *env, struct vstate *s, uint16_t mask, bool stack);
+/* "pc: insn ; the registers in uses" (level 2). */
+void vlog_insn(struct venv *env, struct vstate *s, uint32_t pc, uint16_t uses);
+/* The conditional jumps on s's path and which way each went. */
+void vlog_path(struct venv *env, const struct vstate *s);
 
 /* verifier.c */
 int vfy_err(struct venv *env, int code, uint32_t pc, const char *fmt, ...)

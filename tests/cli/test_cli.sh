@@ -117,6 +117,27 @@ if [[ -n "$progs" && -f "$progs/globals.o" ]]; then
   expect 1 "$bpfvm" map dump "$progs/core_reloc.o"; contains "$err" "CO-RE relocation"
   expect 2 "$bpfvm" map frob "$progs/globals.o"; contains "$err" "unknown verb 'frob'"
 fi
+# verify OBJ: every program as its section's type; a refusal names the
+# source line, the missing check and the branches that lead there.
+if [[ -n "$progs" && -f "$progs/xdp_missing_check.o" ]]; then
+  expect 0 "$bpfvm" verify "$progs/xdp_parse.o"
+  contains "$out" "xdp_parse (xdp, section xdp): accepted:"; contains "$out" "tc_mark (sched_cls"
+  expect 1 "$bpfvm" verify "$progs/xdp_missing_check.o"
+  contains "$out" "xdp_ttl (xdp, section xdp): refused"
+  contains "$out" "xdp_ok (xdp, section xdp): not verified"
+  contains "$err" "xdp_missing_check.c:21: program 'xdp_ttl'"
+  contains "$err" "may be past data_end here: add a bounds check"
+  contains "$err" "the path of branches to insn"
+  contains "$err" "-> not taken  (xdp_missing_check.c:18)"
+  contains "$err" "R1=pkt(r=14)"
+  expect 0 "$bpfvm" verify -v "$progs/xdp_parse.o" xdp_parse
+  contains "$out" "; 	void *data = (void *)(long)ctx->data; @ xdp_parse.c:"
+  contains "$out" "R1=ctx()"; contains "$out" "safe: a stored state covers this one"
+  expect 1 "$bpfvm" verify -j "$progs/xdp_missing_check.o" xdp_ttl
+  contains "$out" '"status":"refused","insn":11,"file":'; contains "$out" '"line":21'
+  expect 1 "$bpfvm" verify "$progs/xdp_parse.o" nosuch; contains "$err" "has no program 'nosuch'; it has: xdp_parse tc_mark"
+  expect 2 "$bpfvm" verify "$progs/xdp_parse.o" a b; contains "$err" "expected OBJECT [PROG]"
+fi
 printf 'not an elf' > "$tmp/bad.o"
 expect 1 "$bpfvm" prog show "$tmp/bad.o"
 # libxdp's objects (Debian's libxdp1): all load but the CO-RE one.
