@@ -133,10 +133,13 @@ static void mark_null(struct vreg *r, void *ctx)
 		*r = vreg_const(0);
 		return;
 	}
+	/* a map value keeps its id: it names the element for the spin lock
+	 * rules (refs.c), as the kernel keeps it for values with a lock */
+	if (r->type != VT_PTR_TO_MAP_VALUE_OR_NULL)
+		r->id = 0;
 	r->type = r->type == VT_PTR_TO_MAP_VALUE_OR_NULL ? VT_PTR_TO_MAP_VALUE
 		  : r->type == VT_PTR_TO_MEM_OR_NULL   ? VT_PTR_TO_MEM
 						       : VT_CONST_PTR_TO_MAP;
-	r->id = 0;
 }
 
 /* Shrink a and b so that "a op b" holds. */
@@ -246,6 +249,8 @@ void vfy_branch_refine(struct venv *env, struct vstate *s, const struct isa_insn
 		if (p && is_zero(o)) {
 			/* equal to 0 on the JEQ-taken / JNE-fall side */
 			struct nullmark m = { p->id, (op == ISA_OP_JEQ) == holds };
+			if (m.is_null && p->ref_id)
+				vfy_ref_drop(s, p->ref_id); /* the reservation failed */
 			vstate_for_each_reg(s, mark_null, &m);
 			return;
 		}

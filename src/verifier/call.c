@@ -24,7 +24,14 @@
 
 #define MAX_VAR_SIZE (1ull << 29)
 
+/* Helpers the verifier gives meaning beyond their prototypes (the
+ * kernel's uapi ids, as in helper_table.def). */
+enum { FN_TAIL_CALL = 12, FN_SPIN_LOCK = 93, FN_SPIN_UNLOCK = 94 };
+
 struct argmeta {
+	const struct bpfvm_map *lock_map; /* PTR_TO_SPIN_LOCK: where */
+	uint32_t lock_id;
+	int64_t lock_off;
 	const struct bpfvm_map *map;
 	unsigned mem_reg;   /* the previous PTR_TO_MEM argument, 0 = none */
 	bool mem_write;
@@ -151,6 +158,28 @@ static int check_arg(struct venv *env, struct vstate *s, uint32_t pc, const char
 			return vfy_err(env, -EACCES, pc,
 				       "r%u (%s) must be the unmodified ctx pointer", regno, what);
 		return 0;
+	case BPFVM_ARG_PTR_TO_SPIN_LOCK: {
+		if (r->type != VT_PTR_TO_MAP_VALUE)
+			return vfy_err(env, -EACCES, pc,
+				       "r%u (%s) must point to a struct bpf_spin_lock in a map value, "
+				       "not be a %s",
+				       regno, what, w);
+		if (!scal_is_const(&r->s))
+			return vfy_err(env, -EACCES, pc,
+				       "r%u (%s) points into the map value at a variable offset; the "
+				       "lock's offset must be a constant",
+				       regno, what);
+		int64_t off = (int64_t)r->off + (int64_t)r->s.t.value;
+		if (off < 0 || off % 4 || off + 4 > (int64_t)r->map->value_size)
+			return vfy_err(env, -EACCES, pc,
+				       "r%u (%s): a 4-byte, 4-aligned lock at offset %lld does not fit "
+				       "the %u-byte value of map '%s'",
+				       regno, what, (long long)off, r->map->value_size, r->map->name);
+		meta->lock_map = r->map;
+		meta->lock_id = r->id;
+		meta->lock_off = off;
+		return 0;
+	}
 	case BPFVM_ARG_PTR_TO_RINGBUF_MEM:
 		if (r->type != VT_PTR_TO_MEM || !r->ref_id)
 			return vfy_err(env, -EACCES, pc,
@@ -182,6 +211,18 @@ int vfy_helper_call(struct venv *env, struct vstate *s, const struct isa_insn *i
 	if (!hook_helper_allowed(env->ht, id, &why))
 		return vfy_err(env, -EACCES, pc, "%s programs cannot call %s: it is for %s",
 			       env->ht ? env->ht->name : "raw", hname, why);
+	if (id != FN_SPIN_UNLOCK) {
+		char what[96];
+		snprintf(what, sizeof(what), "a call to %s", hname);
+		int err = vfy_lock_check_call(env, s, pc, what);
+		if (err)
+			return err;
+	}
+	if (id == FN_TAIL_CALL && s->nrefs)
+		return vfy_err(env, -EACCES, pc,
+			       "bpf_tail_call would leave the ringbuf record reserved at insn %u "
+			       "behind: submit or discard it first",
+			       s->refs[0].insn);
 	struct argmeta meta = { 0 };
 	for (unsigned i = 0; i < 5; i++) {
 		int err = check_arg(env, s, pc, hname, i + 1, proto->args[i], &meta);
@@ -194,6 +235,27 @@ int vfy_helper_call(struct venv *env, struct vstate *s, const struct isa_insn *i
 	if (meta.release_ref) {
 		struct release rel = { meta.release_ref };
 		vstate_for_each_reg(s, release_ref, &rel);
+		vfy_ref_drop(s, meta.release_ref);
+	}
+	if (id == FN_SPIN_LOCK) {
+		if (s->lock_map) /* (a second lock was refused above) */
+			return vfy_err(env, -EACCES, pc, "the spin lock is already held");
+		s->lock_map = meta.lock_map;
+		s->lock_id = meta.lock_id;
+		s->lock_off = meta.lock_off;
+		s->lock_insn = pc;
+	} else if (id == FN_SPIN_UNLOCK) {
+		if (!s->lock_map)
+			return vfy_err(env, -EACCES, pc,
+				       "bpf_spin_unlock without a spin lock held on this path");
+		if (s->lock_map != meta.lock_map || s->lock_id != meta.lock_id ||
+		    s->lock_off != meta.lock_off)
+			return vfy_err(env, -EACCES, pc,
+				       "bpf_spin_unlock of a lock other than the one taken at insn %u",
+				       s->lock_insn);
+		s->lock_map = NULL;
+		s->lock_id = s->lock_insn = 0;
+		s->lock_off = 0;
 	}
 	if (hook_helper_changes_pkt(id))
 		vfy_pkt_invalidate(s);
@@ -236,6 +298,8 @@ int vfy_helper_call(struct venv *env, struct vstate *s, const struct isa_insn *i
 		r0->s = scal_const(0);
 		r0->id = vfy_new_id(env);
 		r0->ref_id = vfy_new_id(env);
+		if (vfy_ref_acquire(env, s, pc, r0->ref_id))
+			return -E2BIG;
 		break;
 	default:
 		*r0 = vreg_unknown();
@@ -248,6 +312,11 @@ int vfy_local_call(struct venv *env, struct vstate *s, const struct isa_insn *in
 		   uint32_t *next_pc)
 {
 	uint32_t target = (uint32_t)((int64_t)pc + 1 + in->imm);
+	char what[64];
+	snprintf(what, sizeof(what), "a call to the function at insn %u", target);
+	int err = vfy_lock_check_call(env, s, pc, what);
+	if (err)
+		return err;
 	if (s->curframe + 1 >= VFY_MAX_FRAMES)
 		return vfy_err(env, -E2BIG, pc,
 			       "the call to insn %u would make the call stack deeper than %d "
@@ -284,12 +353,18 @@ int vfy_exit(struct venv *env, struct vstate *s, uint32_t pc, uint32_t *next_pc,
 			return vfy_err(env, -EACCES, pc,
 				       "the program returns a %s in r0; it must return a scalar",
 				       w);
-		int err = vfy_check_ret(env, s, pc);
+		int err = vfy_ref_check_exit(env, s, pc);
+		if (!err)
+			err = vfy_check_ret(env, s, pc);
 		if (err)
 			return err;
 		*done = true;
 		return 0;
 	}
+	if (s->lock_map)
+		return vfy_err(env, -EACCES, pc,
+			       "the function returns while holding the spin lock taken at insn %u",
+			       s->lock_insn);
 	if (r0->type == VT_PTR_TO_STACK && r0->frameno == s->curframe)
 		return vfy_err(env, -EACCES, pc,
 			       "the function returns a pointer to its own stack, which is gone "

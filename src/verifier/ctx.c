@@ -141,6 +141,14 @@ int vfy_ld_abs(struct venv *env, struct vstate *s, const struct isa_insn *in,
 			       "legacy packet loads (ld_abs/ld_ind) are only for socket filter "
 			       "and tc programs%s%s",
 			       env->ht ? ", not " : "", env->ht ? env->ht->name : "");
+	/* an out-of-packet load ends the program: nothing may be held */
+	if ((err = vfy_lock_check_call(env, s, pc, "ld_abs/ld_ind")))
+		return err;
+	if (s->nrefs)
+		return vfy_err(env, -EACCES, pc,
+			       "ld_abs/ld_ind can end the program, which would leave the ringbuf "
+			       "record reserved at insn %u behind",
+			       s->refs[0].insn);
 	if (f->regs[6].type != VT_PTR_TO_CTX)
 		return vfy_err(env, -EACCES, pc,
 			       "ld_abs/ld_ind take the skb from r6: r6 must hold the context "

@@ -190,7 +190,7 @@ void vstate_for_each_reg(struct vstate *s, void (*fn)(struct vreg *r, void *ctx)
 /* ------------------------------------------------------------------ */
 /* Comparison                                                          */
 
-#define IDMAP_MAX ((BPFVM_NREGS + VFY_SLOTS) * VFY_MAX_FRAMES)
+#define IDMAP_MAX ((BPFVM_NREGS + VFY_SLOTS) * VFY_MAX_FRAMES + VFY_MAX_REFS + 1)
 
 struct idmap {
 	uint32_t n;
@@ -310,6 +310,18 @@ uint16_t vfy_live_regs(const struct venv *env, const struct vstate *s, uint32_t 
 	return (uint16_t)(env->live_in[s->fr[f + 1]->callsite + 1] & ~0x3fu);
 }
 
+/* The same references and lock held, ids corresponding. */
+static bool refsafe(const struct vstate *old, const struct vstate *cur, struct idmap *m)
+{
+	if (old->nrefs != cur->nrefs || old->lock_map != cur->lock_map ||
+	    old->lock_off != cur->lock_off || !check_ids(m, old->lock_id, cur->lock_id))
+		return false;
+	for (uint32_t i = 0; i < old->nrefs; i++)
+		if (!check_ids(m, old->refs[i].id, cur->refs[i].id))
+			return false;
+	return true;
+}
+
 static bool states_cmp(const struct venv *env, const struct vstate *old,
 		       const struct vstate *cur, bool exact)
 {
@@ -318,7 +330,7 @@ static bool states_cmp(const struct venv *env, const struct vstate *old,
 	struct idmap idm;
 	struct idmap *m = &idm;
 	idm.n = 0;
-	bool ok = true;
+	bool ok = refsafe(old, cur, m);
 	for (uint32_t f = 0; f <= old->curframe && ok; f++) {
 		const struct vframe *of = old->fr[f], *cf = cur->fr[f];
 		if (of->callsite != cf->callsite || of->subprog != cf->subprog) {

@@ -91,6 +91,15 @@ struct vhist {
 };
 enum { VH_STACK = 1 };
 
+/* A resource the program must give back on every path (a ringbuf
+ * record): the id its pointers carry (vreg.ref_id) and where it was
+ * acquired. */
+#define VFY_MAX_REFS 16
+struct vref {
+	uint32_t id;
+	uint32_t insn;
+};
+
 struct vstate {
 	uint32_t curframe;
 	uint32_t pc;
@@ -98,6 +107,13 @@ struct vstate {
 	uint32_t backedge_to;
 	struct vframe *fr[VFY_MAX_FRAMES];
 	struct vsl *parent;     /* nearest stored ancestor */
+	uint32_t nrefs;         /* references held */
+	struct vref refs[VFY_MAX_REFS];
+	/* the bpf_spin_lock held (lock_map != NULL): the map value it is in
+	 * (map, the value pointer's id, offset) and the call that took it */
+	const struct bpfvm_map *lock_map;
+	uint32_t lock_id, lock_insn;
+	int64_t lock_off;
 	/* the instructions executed since parent's (a stored state: up to
 	 * its own pc), oldest first */
 	struct vhist *hist;
@@ -236,6 +252,14 @@ int vfy_local_call(struct venv *env, struct vstate *s, const struct isa_insn *in
 int vfy_exit(struct venv *env, struct vstate *s, uint32_t pc, uint32_t *next_pc, bool *done);
 int vfy_check_stack_depth(struct venv *env);
 
+/* refs.c: references and the spin lock. */
+int vfy_ref_acquire(struct venv *env, struct vstate *s, uint32_t pc, uint32_t id);
+/* Drop reference id (released, or NULL on this path). */
+void vfy_ref_drop(struct vstate *s, uint32_t id);
+/* Refuse what must not happen with references or a lock held: exit of
+ * the program (what: "exit"), or a call (what: the callee's name). */
+int vfy_ref_check_exit(struct venv *env, struct vstate *s, uint32_t pc);
+int vfy_lock_check_call(struct venv *env, struct vstate *s, uint32_t pc, const char *what);
 /* precise.c */
 /* Record that s executes pc now (-ENOMEM), and that it touched stack slot
  * slot of frame frameno. */
