@@ -221,8 +221,14 @@ struct pending {
 	size_t n, cap;
 };
 
+/* Pending branches at once (the kernel's BPF_COMPLEXITY_LIMIT_JMP_SEQ):
+ * bounds the memory a path that forks at every step can take. */
+#define VFY_MAX_PENDING 8192
+
 static int push(struct venv *env, struct pending *p, struct vstate *s)
 {
+	if (p->n >= VFY_MAX_PENDING)
+		return -E2BIG;
 	if (p->n == p->cap) {
 		size_t cap = p->cap ? p->cap * 2 : 64;
 		struct vstate *v = realloc(p->v, cap * sizeof(*v));
@@ -271,6 +277,7 @@ static int loop_err(struct venv *env, struct vstate *s, uint32_t pc, bool exact)
  * more than EVICT_N + EVICT_N * hits later states leaves its list; it stays
  * allocated, as the ancestor of others, until the end. */
 #define EVICT_N 3
+#define VFY_MAX_HIST 128
 
 /* 1: pruned; 0: go on; < 0: error. */
 static int visit(struct venv *env, struct vstate *s, uint32_t pc)
@@ -283,6 +290,10 @@ static int visit(struct venv *env, struct vstate *s, uint32_t pc)
 		if (sl->branches && env->st.insns_processed - env->prev_insns < 100 &&
 		    env->jmps - env->prev_jmps < 20)
 			add = false;
+	/* but a path's history since its last stored state stays short (the
+	 * kernel's jmp_history bound): pending copies carry it */
+	if (s->hlen > VFY_MAX_HIST)
+		add = true;
 	for (struct vsl **pp = &env->explored[pc], *sl; (sl = *pp);) {
 		if (sl->branches) {
 			if (vstate_equal(env, &sl->st, s)) {
@@ -449,6 +460,12 @@ static int run_path(struct venv *env, struct vstate *s, struct pending *pend)
 				other.pc = t;
 				if ((err = push(env, pend, &other))) {
 					vstate_free(&other);
+					if (err == -E2BIG)
+						return vfy_err(env, err, pc,
+							       "the program is too complex: more than "
+							       "%d branches are pending at once here "
+							       "(the kernel's limit)",
+							       VFY_MAX_PENDING);
 					return vfy_err(env, err, pc, "out of memory");
 				}
 			}
