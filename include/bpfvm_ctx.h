@@ -20,11 +20,32 @@
  * must be inside a run region too. The program may write the fields its
  * type allows (tc: mark, priority, tc_index, tc_classid, queue_mapping,
  * cb[], tstamp; socket filter: cb[]); the host reads them back afterwards.
+ *
+ * The packet helpers (bpf_xdp_adjust_head/meta/tail, bpf_skb_store_bytes,
+ * bpf_skb_change_tail, ...) move data, data_meta, data_end (and len) in
+ * the context itself, so after the run the host finds the packet as the
+ * program left it at [data, data_end), and the fields below the program
+ * cannot see (appended after the UAPI ones) tell it the rest: the buffer
+ * the packet may grow into, and where bpf_redirect* sent it.
+ *
+ * The buffer: the packet lives in [data_hard_start, data_hard_end), which
+ * the host passes as ONE writable run region (bpfvm_run_opts.regions),
+ * headroom and tailroom included. The region does not move when the packet
+ * does: the interpreter guarantees memory safety (no access outside the
+ * buffer), while the exact packet bounds are the verifier's job, as in the
+ * kernel (it re-checks every packet access against data_end, and forgets
+ * packet pointers at each helper call that can move the packet). The
+ * helpers refuse to run (the run stops with -EFAULT) on a buffer that is
+ * not writable run memory. A host that leaves data_hard_start and
+ * data_hard_end at 0 gets a buffer of exactly [data_meta, data_end): the
+ * packet can then shrink, but not grow.
  */
 #ifndef BPFVM_CTX_H
 #define BPFVM_CTX_H
 
 #include <stdint.h>
+
+struct bpfvm_map; /* bpfvm.h */
 
 /* XDP (prog type 6): the fields of struct xdp_md, read-only. */
 struct bpfvm_xdp_ctx {
@@ -35,7 +56,49 @@ struct bpfvm_xdp_ctx {
 	uint32_t rx_queue_index;
 	uint32_t egress_ifindex; /* devmap programs; 0 otherwise */
 	uint32_t reserved;
+
+	/* --- not visible to the program: for the helpers and the host --- */
+
+	/* The buffer (the kernel's data_hard_start, and data_hard_start +
+	 * frame_sz - the skb_shared_info tailroom). The kernel's
+	 * BPF_PROG_TEST_RUN gives BPFVM_XDP_HEADROOM bytes before data and
+	 * ends the buffer BPFVM_XDP_TAILROOM bytes before the end of a
+	 * BPFVM_XDP_FRAME_SIZE frame; a host that lays frames out the same
+	 * way gets the kernel's results from adjust_head/meta/tail. The first
+	 * BPFVM_XDP_FRAME_RESERVE bytes of headroom are never given to the
+	 * packet or its metadata (the kernel keeps its struct xdp_frame
+	 * there). */
+	void *data_hard_start;
+	void *data_hard_end;
+	/* Where XDP_REDIRECT sends the packet, as bpf_redirect and
+	 * bpf_redirect_map last set it (the kernel's bpf_redirect_info):
+	 *   bpf_redirect(ifindex, 0): redirect_map NULL, redirect_ifindex =
+	 *     ifindex;
+	 *   bpf_redirect_map(map, key, flags) with a filled slot: redirect_map
+	 *     = map, redirect_key = key, redirect_flags = flags when they ask
+	 *     for a broadcast (BPF_F_BROADCAST) and 0 otherwise, and
+	 *     redirect_ifindex = the slot's ifindex for a devmap (0 for a
+	 *     cpumap or xskmap, whose key is the cpu or queue);
+	 *   bpf_redirect_map on an empty slot: redirect_map NULL again (the
+	 *     kernel forgets the map too).
+	 * The host zeroes these before the run; they mean something only when
+	 * the program returned XDP_REDIRECT. The map is the vm's (no
+	 * reference is taken). */
+	struct bpfvm_map *redirect_map;
+	uint64_t redirect_flags;
+	uint32_t redirect_ifindex;
+	uint32_t redirect_key;
 };
+
+/* The kernel's XDP buffer layout under BPF_PROG_TEST_RUN (x86-64): 256
+ * bytes of headroom (XDP_PACKET_HEADROOM) in a 4096-byte frame whose last
+ * 320 bytes (struct skb_shared_info) the packet never reaches, so a packet
+ * can grow to 4096 - 256 - 320 = 3520 bytes; and sizeof(struct xdp_frame),
+ * the start of the headroom that stays the kernel's. */
+#define BPFVM_XDP_HEADROOM 256
+#define BPFVM_XDP_FRAME_SIZE 4096
+#define BPFVM_XDP_TAILROOM 320
+#define BPFVM_XDP_FRAME_RESERVE 40
 
 /* Socket filter (1) and tc / sched_cls (3), act (4): struct __sk_buff.
  * Socket filters read the scalar fields and read/write cb[] only; they
@@ -66,7 +129,34 @@ struct bpfvm_skb_ctx {
 	uint32_t reserved;
 	uint64_t tstamp;         /* tc: writable */
 	uint64_t hwtstamp;
+
+	/* --- not visible to the program: for the helpers and the host --- */
+
+	/* The buffer around the packet (the kernel's skb->head and skb->end):
+	 * bpf_skb_change_head pushes into [data_hard_start, data),
+	 * bpf_skb_change_tail grows into [data_end, data_hard_end). The
+	 * kernel reallocates an skb that lacks room; bpfvm cannot, and such a
+	 * call returns -ENOMEM. The helpers read the packet at [data,
+	 * data_end) for every skb type, so socket-filter hosts fill data and
+	 * data_end too (the program itself cannot read them). bpfvm's skbs
+	 * are linear, start at the Ethernet header, and have no checksum state
+	 * (the kernel's CHECKSUM_NONE, which its BPF_PROG_TEST_RUN gives too). */
+	void *data_hard_start;
+	void *data_hard_end;
+	/* Set by bpf_redirect(ifindex, flags) (tc: TC_ACT_REDIRECT): the
+	 * target and its flags (BPF_F_INGRESS = 1). Zeroed by the host before
+	 * the run; they mean something only when the program returned
+	 * TC_ACT_REDIRECT. */
+	uint64_t redirect_flags;
+	uint32_t redirect_ifindex;
+	uint32_t reserved2;
 };
+
+/* The kernel's BPF_SKB_MAX_LEN (SKB_MAX_ALLOC on x86-64): no skb helper
+ * makes a packet longer. A host whose buffer has this much room on both
+ * sides of the packet gets the kernel's results from every
+ * bpf_skb_change_head / _change_tail. */
+#define BPFVM_SKB_MAX_LEN 16064
 
 /* Seccomp (bpfvm's type 0x7fff0001): struct seccomp_data, read-only,
  * passed as is (no rewriting). */
@@ -90,6 +180,7 @@ enum bpfvm_xdp_action {
 #define BPFVM_TC_ACT_UNSPEC (-1)
 #define BPFVM_TC_ACT_OK 0
 #define BPFVM_TC_ACT_SHOT 2
+#define BPFVM_TC_ACT_REDIRECT 7
 #define BPFVM_TC_ACT_TRAP 8
 
 #endif

@@ -140,29 +140,3 @@ HELPER_DECL(tail_call)
 		return (uint64_t)-ENOENT;
 	return (uint64_t)(int64_t)call_tail(call, prog);
 }
-
-/*
- * bpf_redirect_map(map, key, flags): XDP_REDIRECT when the devmap, cpumap
- * or xskmap slot holds a target, else the fallback action in the low two
- * bits of flags, as the kernel does. bpfvm has no devices: the target is
- * not yet recorded anywhere (the pcap runner will record it).
- */
-HELPER_DECL(redirect_map)
-{
-	(void)r4, (void)r5;
-	struct bpfvm_map *map = arg_map(call, "redirect_map", r1);
-	if (!map)
-		return 0;
-	if (map->type != BPFVM_MAP_TYPE_DEVMAP && map->type != BPFVM_MAP_TYPE_CPUMAP &&
-	    map->type != BPFVM_MAP_TYPE_XSKMAP) {
-		bpfvm_call__fail(call, -EINVAL,
-				 "bpf_redirect_map: r1 is not a devmap, cpumap or xskmap");
-		return 0;
-	}
-	uint32_t key = (uint32_t)r2, target = 0;
-	const void *slot = map_lookup_elem(map, &key, 0);
-	if (slot)
-		memcpy(&target, slot, sizeof(target));
-	enum { XDP_REDIRECT = 4, ACTION_MASK = 3 };
-	return target ? XDP_REDIRECT : (r3 & ACTION_MASK);
-}

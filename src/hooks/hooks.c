@@ -7,9 +7,12 @@
  *     bpf_loop, ...): every type;
  *   - tracing-only (probe_read, current task, ...): refused for the
  *     packet and seccomp types, as the kernel's *_func_proto do;
- *   - packet helpers: XDP only (xdp_adjust_*, xdp_load/store_bytes), skb
- *     only (skb_*, csum and tunnel helpers), or both (redirect, fib_lookup,
- *     csum_diff, check_mtu); refused for the other types.
+ *   - packet helpers: XDP only (xdp_adjust_*, xdp_load/store_bytes,
+ *     xdp_get_buff_len), skb (skb_load_bytes*, which socket filters may
+ *     call too), tc only (the other skb_*, csum, hash and tunnel helpers,
+ *     as the kernel's tc_cls_act_func_proto and sk_filter_func_proto
+ *     split them), or XDP and tc (redirect, fib_lookup, csum_diff,
+ *     check_mtu); refused for the other types.
  * Ids in no group (host-defined helpers) are left to the vm's own table.
  */
 #include <stddef.h>
@@ -67,7 +70,7 @@ const struct hook_field *hook_field_at(const struct hook_type *t, uint32_t off)
 }
 
 /* Groups of kernel helper ids (enum bpf_func_id). */
-enum { G_NONE, G_TRACING, G_XDP, G_SKB, G_PKT };
+enum { G_NONE, G_TRACING, G_XDP, G_SKB, G_TC, G_PKT };
 
 static int helper_group(uint32_t id)
 {
@@ -75,12 +78,16 @@ static int helper_group(uint32_t id)
 	case 4: case 14: case 15: case 16: case 35: case 36: case 37: case 45:
 	case 112: case 113: case 114: case 115: case 117: case 158:
 		return G_TRACING; /* probe_read*, current task/comm/uid, ... */
-	case 44: case 54: case 65: case 189: case 190:
-		return G_XDP;     /* xdp_adjust_head/meta/tail, xdp_load/store_bytes */
+	case 44: case 54: case 65: case 188: case 189: case 190:
+		return G_XDP;     /* xdp_adjust_head/meta/tail, xdp_get_buff_len,
+				   * xdp_load/store_bytes */
+	case 26: case 68:
+		return G_SKB;     /* skb_load_bytes, skb_load_bytes_relative */
 	case 9: case 10: case 11: case 13: case 17: case 18: case 19: case 20:
-	case 21: case 26: case 29: case 30: case 31: case 32: case 33: case 34:
-	case 38: case 39: case 40: case 41: case 43: case 48: case 50: case 68:
-		return G_SKB;     /* skb_*, l3/l4 csum, tunnel, vlan, hash */
+	case 21: case 29: case 30: case 31: case 32: case 33: case 34:
+	case 38: case 39: case 40: case 41: case 43: case 48: case 50:
+		return G_TC;      /* skb_store_bytes and the rest of skb_*, l3/l4
+				   * csum, tunnel, vlan, hash */
 	case 23: case 28: case 51: case 69: case 163:
 		return G_PKT;     /* redirect, csum_diff, redirect_map, fib_lookup, check_mtu */
 	default:
@@ -105,6 +112,9 @@ bool hook_helper_allowed(const struct hook_type *t, uint32_t id, const char **wh
 	case G_SKB:
 		*why = "tc and socket programs";
 		return skb;
+	case G_TC:
+		*why = "tc programs";
+		return tc;
 	case G_PKT:
 		*why = "XDP and tc programs";
 		return xdp || tc;
@@ -113,11 +123,15 @@ bool hook_helper_allowed(const struct hook_type *t, uint32_t id, const char **wh
 	}
 }
 
+/* The kernel's bpf_helper_changes_pkt_data(). Not bpf_xdp_store_bytes: it
+ * writes into the packet but never moves it, and the kernel lets programs
+ * keep their packet pointers across it. */
 bool hook_helper_changes_pkt(uint32_t id)
 {
 	switch (id) {
-	case 9: case 10: case 11: case 18: case 19: case 31: case 38: case 39: case 43:
-	case 44: case 50: case 54: case 65: case 190:
+	case 9: case 10: case 11: case 13: case 18: case 19: case 31: case 38: case 39:
+	case 43: case 44: case 50: case 54: case 63: case 65: case 73: case 74: case 75:
+	case 76: case 90: case 91: case 143:
 		return true;
 	default:
 		return false;

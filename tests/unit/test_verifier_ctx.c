@@ -209,7 +209,8 @@ static int run(struct bpfvm_prog *prog, uint32_t type, uint64_t *r0, struct bpfv
 		   .packet = buf + 8, .packet_len = 64);
 	fill_packet();
 	if (type == XDP) {
-		struct bpfvm_xdp_ctx x = { buf + 8, buf + 72, buf, 3, 1, 0, 0 };
+		struct bpfvm_xdp_ctx x = { .data = buf + 8, .data_end = buf + 72, .data_meta = buf,
+					   .ingress_ifindex = 3, .rx_queue_index = 1 };
 		return bpfvm_prog__run(prog, &x, sizeof(x), &ro, r0, err);
 	}
 	if (type == TC || type == SF) {

@@ -52,7 +52,7 @@ static uint64_t run_xdp(struct bpfvm_prog *prog, uint8_t *b, size_t len)
 {
 	struct bpfvm_region reg = { b, 128, true };
 	BPFVM_OPTS(bpfvm_run_opts, ro, .regions = &reg, .n_regions = 1);
-	struct bpfvm_xdp_ctx x = { b, b + len, b, 1, 0, 0, 0 };
+	struct bpfvm_xdp_ctx x = { .data = b, .data_end = b + len, .data_meta = b, .ingress_ifindex = 1 };
 	struct bpfvm_error err;
 	uint64_t r0 = ~0ull;
 	int rc = bpfvm_prog__run(prog, &x, sizeof(x), &ro, &r0, &err);
