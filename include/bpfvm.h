@@ -395,6 +395,36 @@ BPFVM_API int bpfvm_prog__run(const struct bpfvm_prog *prog, void *mem,
 			      size_t mem_len, const struct bpfvm_run_opts *opts,
 			      uint64_t *ret, struct bpfvm_error *err);
 
+/*
+ * What the JIT made of a program, for dumps (`bpfvm jit --dump`) and
+ * disassemblers. Declare it with BPFVM_OPTS() so that sz is set; fields
+ * past sz are left alone, so new fields are only ever appended.
+ */
+struct bpfvm_jit_info {
+	size_t sz;
+	const char *arch;        /* what the code is for: "x86_64" */
+	/* code_len bytes of machine code, read-only, owned by the program
+	 * and valid until it is freed. */
+	const uint8_t *code;
+	size_t code_len;
+	/* insn_cnt + 1 ascending offsets into code: BPF instruction i became
+	 * [insn_off[i], insn_off[i + 1]) (empty for the second slot of an
+	 * ld_imm64, and for what needs no code). [0, insn_off[0]) is the
+	 * entry, the epilogue and the exits, which no instruction owns.
+	 * Owned as code is. */
+	const uint32_t *insn_off;
+	size_t insn_cnt;
+	uint64_t compile_ns;     /* time the load spent compiling */
+	uint32_t passes;         /* layout passes, the final check included */
+};
+
+/*
+ * Fill info for prog. Returns 0; -EINVAL for a NULL argument or an sz too
+ * small for its own field; -ENOENT when prog has no machine code (it was
+ * loaded for the interpreter, or fell back to it).
+ */
+BPFVM_API int bpfvm_prog__jit_info(const struct bpfvm_prog *prog, struct bpfvm_jit_info *info);
+
 
 /* ------------------------------------------------------------------ */
 /* Maps                                                                */

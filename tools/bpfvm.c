@@ -18,6 +18,7 @@ static const struct tool_cmd *const commands[] = {
 	&cmd_verify,
 	&cmd_filter,
 	&cmd_seccomp,
+	&cmd_jit,
 };
 
 static void usage(FILE *f)

@@ -36,6 +36,7 @@ extern const struct tool_cmd cmd_map;
 extern const struct tool_cmd cmd_verify;
 extern const struct tool_cmd cmd_filter;
 extern const struct tool_cmd cmd_seccomp;
+extern const struct tool_cmd cmd_jit;
 
 /* Read a whole file ("-" for stdin) into a malloc()ed, NUL-terminated
  * buffer. Prints an error naming the file and returns NULL on failure. */

@@ -5,6 +5,11 @@
  * the program at the point of the call (bpfvm_call__check_mem() runs the
  * interpreter's own check); a failure it reports stops the run right after
  * it returns, located at the calling instruction.
+ *
+ * Both engines call helpers through this context. What a helper asks of
+ * the run itself (a tail call, a callback) goes to the engine that made
+ * the call: the interpreter's state (call->st), or the JIT's run
+ * (call->jit, jit/run.c).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -12,6 +17,7 @@
 #include "call.h"
 #include "interp.h"
 #include "common/error.h"
+#include "jit/jit.h"
 #include "prog/prog.h"
 
 int call_helper(struct interp_state *st, uint64_t id, long pc, int via_reg)
@@ -71,6 +77,8 @@ void bpfvm_call__fail(struct bpfvm_call *call, int code, const char *msg)
 
 int call_tail(struct bpfvm_call *call, const struct bpfvm_prog *prog)
 {
+	if (call->jit)
+		return jit_call_tail(call->jit, call, prog);
 	struct interp_state *st = call->st;
 	if (st->tail_calls >= INTERP_MAX_TAIL_CALLS)
 		return -E2BIG;
@@ -87,8 +95,7 @@ int call_callback(struct bpfvm_call *call, uint64_t fn, const uint64_t args[5], 
 int call_callback_ro(struct bpfvm_call *call, uint64_t fn, const uint64_t args[5], const void *ro,
 		     size_t ro_len, uint64_t *ret)
 {
-	struct interp_state *st = call->st;
-	const struct bpfvm_prog *prog = st->prog;
+	const struct bpfvm_prog *prog = call->prog; /* the running one */
 	/* Wraps to a huge offset when fn is below the program: refused too. */
 	uint64_t off = fn - (uint64_t)(uintptr_t)prog->insns;
 	size_t pc = (size_t)(off / sizeof(struct isa_insn));
@@ -98,8 +105,9 @@ int call_callback_ro(struct bpfvm_call *call, uint64_t fn, const uint64_t args[5
 				 "the callback argument is not a function of this program");
 		return -EINVAL;
 	}
-	int rc = interp_callback(st, &prog->insns[pc], args, ro, ro_len, ret);
+	int rc = call->jit ? jit_callback(call->jit, pc, args, ro, ro_len, ret)
+			   : interp_callback(call->st, &prog->insns[pc], args, ro, ro_len, ret);
 	if (rc)
-		call->fail_code = rc; /* st->err already says why */
+		call->fail_code = rc; /* the run's err already says why */
 	return rc;
 }

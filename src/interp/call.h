@@ -13,6 +13,8 @@
 
 #include "state.h"
 
+struct jit_run;
+
 struct bpfvm_call {
 	struct bpfvm_vm *vm;
 	const struct bpfvm_prog *prog; /* the running program */
@@ -24,6 +26,8 @@ struct bpfvm_call {
 	long pc;                    /* the calling instruction */
 	int fail_code;              /* set by bpfvm_call__fail(), else 0 */
 	struct interp_state *st;    /* the run, for requests like tail calls */
+	struct jit_run *jit;        /* or the JIT's run, when machine code called
+				     * (st is then NULL; jit/run.c) */
 };
 
 /* The kernel's MAX_TAIL_CALL_CNT: tail calls one run may make. */

@@ -111,7 +111,13 @@
 		if (INTERP_UNLIKELY(st->tail_to != NULL))                        \
 			goto tail_call;                                          \
 	} while (0)
-#define BODY_CALLX(ID, OP, W, SIZE, DVAL) HELPER_CALL(DST, in->dst)
+/* The id comes from a register, so it may name bpf_tail_call too. */
+#define BODY_CALLX(ID, OP, W, SIZE, DVAL)                                        \
+	do {                                                                     \
+		HELPER_CALL(DST, in->dst);                                       \
+		if (INTERP_UNLIKELY(st->tail_to != NULL))                        \
+			goto tail_call;                                          \
+	} while (0)
 #define BODY_CALL_KFUNC(ID, OP, W, SIZE, DVAL) \
 	FAIL(err_insn(st->err, -ENOTSUP, PC_NOW, "kfunc calls are not supported"))
 #define BODY_CALL_LOCAL(ID, OP, W, SIZE, DVAL)                                    \

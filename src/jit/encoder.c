@@ -174,6 +174,23 @@ void emit_alu_ri(struct jit_buf *b, bool is64, enum x86_alu op, int dst, int32_t
 	}
 }
 
+void emit_alu_rm(struct jit_buf *b, bool is64, enum x86_alu op, int dst, int base, int32_t off)
+{
+	x86_rm(b, wflag(is64), (uint16_t)((op << 3) | 3), dst, base, off); /* op dst, [base+off] */
+}
+
+void emit_alu_mi(struct jit_buf *b, bool is64, enum x86_alu op, int base, int32_t off,
+		 int32_t imm)
+{
+	if (is_imm8(imm)) {
+		x86_rm(b, wflag(is64), 0x83, op, base, off); /* op [base+off], imm8 */
+		emit1(b, (uint8_t)imm);
+	} else {
+		x86_rm(b, wflag(is64), 0x81, op, base, off); /* op [base+off], imm32 */
+		emit4(b, (uint32_t)imm);
+	}
+}
+
 void emit_test_rr(struct jit_buf *b, bool is64, int dst, int src)
 {
 	x86_rr(b, wflag(is64), 0x85, src, dst); /* test dst, src */
@@ -356,6 +373,11 @@ void emit_call32(struct jit_buf *b, int32_t rel)
 void emit_call_reg(struct jit_buf *b, int reg)
 {
 	x86_rr(b, 0, 0xff, 2, reg); /* call reg */
+}
+
+void emit_jmp_reg(struct jit_buf *b, int reg)
+{
+	x86_rr(b, 0, 0xff, 4, reg); /* jmp reg */
 }
 
 void emit_ret(struct jit_buf *b)

@@ -35,13 +35,13 @@ enum x86_reg {
 /* Condition codes (the low nibble of Jcc / SETcc). */
 enum x86_cc {
 	CC_B = 0x2, CC_AE = 0x3, CC_E = 0x4, CC_NE = 0x5, CC_BE = 0x6, CC_A = 0x7,
-	CC_L = 0xc, CC_GE = 0xd, CC_LE = 0xe, CC_G = 0xf,
+	CC_S = 0x8, CC_L = 0xc, CC_GE = 0xd, CC_LE = 0xe, CC_G = 0xf,
 };
 
 /* Group-1 ALU operations: the /ext of 0x81/0x83 and (ext << 3 | 1) for
  * the r/m, reg form. */
 enum x86_alu {
-	ALU_ADD = 0, ALU_OR = 1, ALU_AND = 4, ALU_SUB = 5, ALU_XOR = 6, ALU_CMP = 7,
+	ALU_ADD = 0, ALU_OR = 1, ALU_ADC = 2, ALU_AND = 4, ALU_SUB = 5, ALU_XOR = 6, ALU_CMP = 7,
 };
 
 /* Group-2 shifts: the /ext of 0xC1/0xD3. */
@@ -117,6 +117,11 @@ void emit_movsx_rr(struct jit_buf *b, bool is64, int bits, int dst, int src);
 void emit_alu_rr(struct jit_buf *b, bool is64, enum x86_alu op, int dst, int src);
 /* op dst, imm (83 /ext ib | 81 /ext id) */
 void emit_alu_ri(struct jit_buf *b, bool is64, enum x86_alu op, int dst, int32_t imm);
+/* op dst, [base + off] (03 add, 2B sub, 3B cmp, ...: the reg, r/m form) */
+void emit_alu_rm(struct jit_buf *b, bool is64, enum x86_alu op, int dst, int base, int32_t off);
+/* op size [base + off], imm (83 /ext ib | 81 /ext id); size 4 or 8 */
+void emit_alu_mi(struct jit_buf *b, bool is64, enum x86_alu op, int base, int32_t off,
+		 int32_t imm);
 /* test dst, src (85 /r) */
 void emit_test_rr(struct jit_buf *b, bool is64, int dst, int src);
 /* test dst, imm32 (F7 /0 id) */
@@ -165,6 +170,8 @@ void emit_jmp32(struct jit_buf *b, int32_t rel);
 /* call rel32 (E8 cd) / call reg (FF /2) / ret (C3) */
 void emit_call32(struct jit_buf *b, int32_t rel);
 void emit_call_reg(struct jit_buf *b, int reg);
+/* jmp reg (FF /4) */
+void emit_jmp_reg(struct jit_buf *b, int reg);
 void emit_ret(struct jit_buf *b);
 
 #endif /* BPFVM_JIT_ENCODER_H */

@@ -49,5 +49,6 @@ void jit_image_free(struct jit_image *img)
 	if (!img)
 		return;
 	munmap(img->code, img->size);
+	free(img->off);
 	free(img);
 }

@@ -1,15 +1,12 @@
 /*
  * jit.c - the JIT's load step: what it takes, what it refuses and why.
  *
- * The JIT takes every row of the ISA table except those that need the
- * interpreter's run state in this increment:
- *   LD_ABS / LD_IND   (packet loads with their out-of-bounds exit)
- *   CALLX, CALL_KFUNC, MAY_GOTO
- *   helpers that re-enter the interpreter: bpf_tail_call, bpf_loop,
- *   bpf_for_each_map_elem
- * A refusal names the instruction. With allow_fallback the program then
- * runs in the interpreter and bpfvm_prog__fallback_reason() says why: a
- * fallback is never silent.
+ * The JIT takes every row of the ISA table the interpreter runs: the
+ * interpreter refuses kfunc calls at run time (bpfvm has no kernel
+ * functions), and so the JIT refuses CALL_KFUNC at load. A refusal names
+ * the instruction. With allow_fallback the program then runs in the
+ * interpreter and bpfvm_prog__fallback_reason() says why: a fallback is
+ * never silent.
  *
  * The JIT trusts what it compiles (no run-time bounds checks), so it takes
  * a program only once the verifier accepted it, or when the caller vouches
@@ -18,37 +15,20 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "common/error.h"
 #include "encoder.h"
-#include "helpers/helpers_impl.h"
 #include "jit.h"
 #include "prog/prog.h"
 
 static const char *shape_refusal(unsigned shape)
 {
 	switch (shape) {
-	case ISA_SHAPE_LD_ABS: return "packet load (ld_abs)";
-	case ISA_SHAPE_LD_IND: return "packet load (ld_ind)";
-	case ISA_SHAPE_CALLX: return "callx";
-	case ISA_SHAPE_CALL_KFUNC: return "kfunc call";
-	case ISA_SHAPE_MAY_GOTO: return "may_goto";
+	case ISA_SHAPE_CALL_KFUNC: return "kfunc calls (bpfvm has no kernel functions)";
 	default: return NULL;
 	}
-}
-
-/* Helpers that run BPF code themselves (through the interpreter). */
-static const char *helper_refusal(const struct vm_helper *h)
-{
-	if (!h)
-		return NULL;
-	if (h->fn == helper_tail_call)
-		return "bpf_tail_call";
-	if (h->fn == helper_loop)
-		return "bpf_loop";
-	if (h->fn == helper_for_each_map_elem)
-		return "bpf_for_each_map_elem";
-	return NULL;
 }
 
 const char *jit_refusal(const struct bpfvm_prog *prog, long *pc, char *buf, size_t size)
@@ -57,41 +37,48 @@ const char *jit_refusal(const struct bpfvm_prog *prog, long *pc, char *buf, size
 		const struct isa_insn *in = &prog->insns[i];
 		if (in->id == ISA__WIDE_HI)
 			continue;
-		const struct isa_desc *d = &isa_table[in->id];
-		const char *what = shape_refusal(d->shape);
+		const char *what = shape_refusal(isa_table[in->id].shape);
 		if (what) {
 			*pc = (long)i;
-			snprintf(buf, size, "the JIT does not take %s instructions yet", what);
+			snprintf(buf, size, "the JIT does not take %s", what);
 			return buf;
-		}
-		if (d->shape == ISA_SHAPE_CALL_HELPER) {
-			what = helper_refusal(vm_helper(prog->vm, (uint32_t)in->imm));
-			if (what) {
-				*pc = (long)i;
-				snprintf(buf, size,
-					 "%s (helper %d) runs BPF code through the interpreter; "
-					 "the JIT does not take it yet", what, in->imm);
-				return buf;
-			}
 		}
 	}
 	return NULL;
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 /* Compile prog into prog->jit; on failure *pc (or -1) and msg say why. */
 static int compile(struct bpfvm_prog *prog, long *pc, char *msg, size_t size)
 {
+	uint64_t t0 = now_ns();
 	if (jit_refusal(prog, pc, msg, size))
 		return -ENOTSUP;
 	struct jit_buf buf = { 0 };
-	int rc = jit_layout(prog, &buf, msg, size);
+	uint32_t *off = NULL;
+	unsigned passes = 0;
+	int rc = jit_layout(prog, &buf, &off, &passes, msg, size);
 	if (!rc) {
 		rc = jit_image_new(buf.p, buf.len, &prog->jit);
 		if (rc)
 			snprintf(msg, size, "cannot map executable memory (errno %d)", -rc);
 	}
 	free(buf.p);
-	return rc;
+	if (rc) {
+		free(off);
+		return rc;
+	}
+	prog->jit->off = off;
+	prog->jit->n = prog->n;
+	prog->jit->passes = passes;
+	prog->jit->compile_ns = now_ns() - t0;
+	return 0;
 }
 
 int jit_prog_load(struct bpfvm_prog *prog, const struct bpfvm_load_opts *opts,
@@ -129,4 +116,27 @@ void jit_prog_free(struct bpfvm_prog *prog)
 {
 	jit_image_free(prog->jit);
 	prog->jit = NULL;
+}
+
+int bpfvm_prog__jit_info(const struct bpfvm_prog *prog, struct bpfvm_jit_info *info)
+{
+	if (!prog || !info || info->sz < sizeof(info->sz))
+		return -EINVAL;
+	if (!prog->jit)
+		return -ENOENT;
+	const struct jit_image *img = prog->jit;
+	struct bpfvm_jit_info full = {
+		.sz = info->sz,
+		.arch = "x86_64",
+		.code = img->code,
+		.code_len = img->len,
+		.insn_off = img->off,
+		.insn_cnt = img->n,
+		.compile_ns = img->compile_ns,
+		.passes = img->passes,
+	};
+	/* Only the fields the caller's struct has room for. */
+	size_t n = info->sz < sizeof(full) ? info->sz : sizeof(full);
+	memcpy(info, &full, n);
+	return 0;
 }

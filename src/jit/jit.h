@@ -6,6 +6,7 @@
  *   jit.c      what the JIT takes (and why not), the load step
  *   layout.c   lowering passes until every offset is stable, a final check
  *   lower_*.c  BPF instructions to x86-64, by the ISA table's SHAPE
+ *              (alu, mem, jmp, call, pkt)
  *   encoder.c  x86-64 encodings
  *   image.c    executable memory: written, then read+exec, never both
  *   run.c      a run: context, stack, the helper bridge
@@ -21,23 +22,32 @@
 struct bpfvm_prog;
 struct jit_buf;
 
-/* Executable code: size bytes at code, read+exec only. */
+/* Executable code: size bytes at code, read+exec only; and where each
+ * BPF instruction's code starts. */
 struct jit_image {
 	void *code;
-	size_t len;   /* bytes of code */
-	size_t size;  /* bytes mapped */
+	size_t len;        /* bytes of code */
+	size_t size;       /* bytes mapped */
+	uint32_t *off;     /* n + 1 offsets: instruction pc is [off[pc], off[pc+1]) */
+	size_t n;          /* the program's slots */
+	uint64_t compile_ns; /* how long compiling took */
+	unsigned passes;   /* layout passes, the final check included */
 };
 
 /* Copy len bytes of code into fresh memory and make it read+exec. */
 int jit_image_new(const uint8_t *code, size_t len, struct jit_image **out);
+/* Unmap the code and free the offsets (NULL-safe). */
 void jit_image_free(struct jit_image *img);
 
 /*
  * Lower prog into out->p[0..out->len) (out zeroed by the caller, freed by
- * it). Returns 0, or a negative errno with why filled: the layout did not
- * converge, or the final pass disagreed with the one before.
+ * it); *offsets receives the prog->n + 1 instruction offsets (malloc()ed,
+ * the caller frees) and *passes the passes it took. Returns 0, or a
+ * negative errno with why filled: the layout did not converge, or the
+ * final pass disagreed with the one before.
  */
-int jit_layout(const struct bpfvm_prog *prog, struct jit_buf *out, char *why, size_t why_size);
+int jit_layout(const struct bpfvm_prog *prog, struct jit_buf *out, uint32_t **offsets,
+	       unsigned *passes, char *why, size_t why_size);
 
 /*
  * The reason the JIT cannot take prog, or NULL when it can: *pc is the
@@ -60,5 +70,19 @@ void jit_prog_free(struct bpfvm_prog *prog);
  * insn_budget or trace (the interpreter runs those). */
 int jit_run(const struct bpfvm_prog *prog, void *mem, size_t mem_len,
 	    const struct bpfvm_run_opts *opts, uint64_t *ret, struct bpfvm_error *err);
+
+/* What helpers ask of a JIT run (interp/call.c routes them here when the
+ * call came from machine code; run.c). */
+struct jit_run;
+struct bpfvm_call;
+/* bpf_tail_call: continue in prog once the helper returns. 0, -E2BIG past
+ * the limit (falls through), or -ENOTSUP with the run failed when prog
+ * has no machine code. */
+int jit_call_tail(struct jit_run *run, struct bpfvm_call *call, const struct bpfvm_prog *prog);
+/* Run the running program's function at slot pc as a callback with r1..r5
+ * = args (ro: ro_len bytes it may read); 0 with *ret = its r0, or the
+ * negative errno that stops the run (the error recorded). */
+int jit_callback(struct jit_run *run, size_t pc, const uint64_t args[5], const void *ro,
+		 size_t ro_len, uint64_t *ret);
 
 #endif /* BPFVM_JIT_H */

@@ -35,6 +35,10 @@ static int lower_insn(struct jit_ctx *c, const struct isa_insn *in)
 	case ISA_SHAPE_ATOMIC: case ISA_SHAPE_ATOMIC_FETCH: case ISA_SHAPE_XCHG:
 	case ISA_SHAPE_CMPXCHG: case ISA_SHAPE_LOAD_ACQ: case ISA_SHAPE_STORE_REL:
 		return lower_mem(c, d, in);
+	case ISA_SHAPE_LD_ABS: case ISA_SHAPE_LD_IND:
+		return lower_pkt(c, d, in);
+	case ISA_SHAPE_CALL_HELPER: case ISA_SHAPE_CALLX: case ISA_SHAPE_CALL_LOCAL:
+		return lower_call(c, d, in);
 	default:
 		return lower_jmp(c, d, in);
 	}
@@ -69,9 +73,11 @@ static int pass(struct jit_ctx *c, uint32_t *next)
 	return 0;
 }
 
-int jit_layout(const struct bpfvm_prog *prog, struct jit_buf *out, char *why, size_t why_size)
+int jit_layout(const struct bpfvm_prog *prog, struct jit_buf *out, uint32_t **offsets,
+	       unsigned *passes, char *why, size_t why_size)
 {
 	struct jit_ctx c = { .prog = prog, .insns = prog->insns, .n = prog->n };
+	unsigned n_passes = 0;
 	uint32_t *a = malloc((prog->n + 1) * sizeof(*a));
 	uint32_t *b = malloc((prog->n + 1) * sizeof(*b));
 	int rc = -ENOMEM;
@@ -86,12 +92,14 @@ int jit_layout(const struct bpfvm_prog *prog, struct jit_buf *out, char *why, si
 		goto out;
 	}
 	lower_frame(&c);
+	lower_call_scan(&c);
 	for (size_t pc = 0; pc <= prog->n; pc++)
 		a[pc] = c.body_off + (uint32_t)(pc * JIT_GUESS);
 	c.off = a;
 	bool stable = false;
 	for (int i = 0; i < JIT_MAX_PASSES && !stable; i++) {
 		rc = pass(&c, b);
+		n_passes++;
 		if (rc)
 			break;
 		stable = !memcmp(a, b, (prog->n + 1) * sizeof(*a));
@@ -114,11 +122,17 @@ int jit_layout(const struct bpfvm_prog *prog, struct jit_buf *out, char *why, si
 	}
 	/* The final pass must reproduce the settled layout exactly. */
 	rc = pass(&c, b);
+	n_passes++;
 	if (!rc && memcmp(a, b, (prog->n + 1) * sizeof(*a))) {
 		rc = -EFAULT;
 		snprintf(why, why_size, "the final layout pass disagreed with the settled one");
 	} else if (rc) {
 		snprintf(why, why_size, "out of memory");
+	}
+	if (!rc) { /* the settled offsets go to the caller */
+		*offsets = a;
+		*passes = n_passes;
+		a = NULL;
 	}
 out:
 	*out = c.buf;

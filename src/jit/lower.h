@@ -1,24 +1,34 @@
 /*
  * lower.h - lowering BPF instructions to x86-64, one file per family.
  *
- * layout.c picks the family of each instruction by the
- * row's SHAPE in the ISA table and the family's function emits the code;
+ * layout.c picks the family of each instruction (alu, mem, jmp, call,
+ * pkt) by the row's SHAPE in the ISA table and the family's function
+ * emits the code;
  * OP, WIDTH and SIZE come from the same row. No code here looks at opcode
  * bytes.
  *
  * The code image (fixed parts first, so their offsets never move):
  *
- *   0          prologue: save callee-saved registers, r12 = run context,
- *              rbp = r10, zero r0 and r3..r9, call the body, then the
- *              epilogue: restore and ret (rax = r0)
+ *   0          entry(run, r10, fn): save callee-saved registers, r12 =
+ *              run + JIT_RUN_BIAS, rbp = r10, r1..r5 from run->reg[1..5],
+ *              zero r0 and r6..r9, call fn, then the epilogue: restore
+ *              and ret (rax = r0). fn is instruction 0 for a run, a
+ *              callback's first instruction for bpf_loop and friends.
+ *   oob_off    the packet-load exit: r0 = 0, then the failure exit's path
+ *              (LD_ABS/LD_IND outside the packet end the function the
+ *              entry called, returning 0, as the interpreter does)
  *   fail_off   the failure exit: rsp = the saved rsp, then the epilogue;
  *              the run context already holds the error code and pc
  *   body_off   instruction 0; instruction pc starts at off[pc]
  *
  * The body runs as a function: every BPF function, the main one included,
  * is entered with a call and every exit is a ret. At each function entry
- * rsp is 16-byte aligned minus 8, as the SysV ABI wants, so helper calls
- * need no adjustment.
+ * rsp is 16-byte aligned (the entry's 6 pushes and its call make it so),
+ * and a function never moves rsp between instructions, so a helper call
+ * made from any instruction sees the SysV alignment with no adjustment.
+ * Entries nest: a helper running a callback enters the image again from C
+ * (run.c), with run->saved_rsp saved around it, so a failure or packet
+ * exit inside the callback returns to that helper, not past it.
  *
  * Invariants of a lowering function:
  * - It emits at most JIT_MAX_INSN_BYTES bytes.
@@ -46,17 +56,31 @@ struct jit_ctx {
 	size_t n;
 	size_t pc;             /* the instruction being lowered */
 	uint32_t *off;         /* n + 1 offsets from the previous pass */
+	uint32_t oob_off;      /* the packet-load exit */
 	uint32_t fail_off;     /* the failure exit */
 	uint32_t body_off;     /* instruction 0 */
+	bool tail_calls;       /* the program may make tail calls (lower_call.c) */
 };
 
-/* Offsets of the run context fields the code touches (run.h checks them). */
-#define JIT_RUN_REG(i) ((int32_t)(8 * (i)))
-#define JIT_RUN_RC 88
-#define JIT_RUN_PC 92
-#define JIT_RUN_HELPER 96
-#define JIT_RUN_SAVED_RSP 104
-#define JIT_RUN_STACK_LIMIT 112
+/*
+ * Where the run context's fields are (run.h checks them). r12 points
+ * JIT_RUN_BIAS bytes into the context, so that every field the code
+ * touches (offsets 0..255) is reached with a one-byte displacement
+ * (-128..127); JIT_RUN_* are displacements from r12.
+ */
+#define JIT_RUN_BIAS 128
+#define JIT_RUN_AT(off) ((int32_t)(off) - JIT_RUN_BIAS)
+#define JIT_RUN_REG(i) JIT_RUN_AT(8 * (i))
+#define JIT_RUN_RC JIT_RUN_AT(88)
+#define JIT_RUN_PC JIT_RUN_AT(92)
+#define JIT_RUN_HELPER JIT_RUN_AT(96)
+#define JIT_RUN_SAVED_RSP JIT_RUN_AT(104)
+#define JIT_RUN_STACK_LIMIT JIT_RUN_AT(112)
+#define JIT_RUN_TAIL_TO JIT_RUN_AT(120)
+#define JIT_RUN_PKT JIT_RUN_AT(128)
+#define JIT_RUN_PKT_LEN JIT_RUN_AT(136)
+#define JIT_RUN_PROG JIT_RUN_AT(144)
+#define JIT_RUN_LOOPS JIT_RUN_AT(152)
 
 /* run->rc for a call past the last stack frame (helpers' codes are
  * negative errnos, so a positive code cannot clash). */
@@ -67,6 +91,12 @@ struct jit_ctx {
 int lower_alu(struct jit_ctx *c, const struct isa_desc *d, const struct isa_insn *in);
 int lower_mem(struct jit_ctx *c, const struct isa_desc *d, const struct isa_insn *in);
 int lower_jmp(struct jit_ctx *c, const struct isa_desc *d, const struct isa_insn *in);
+int lower_call(struct jit_ctx *c, const struct isa_desc *d, const struct isa_insn *in);
+int lower_pkt(struct jit_ctx *c, const struct isa_desc *d, const struct isa_insn *in);
+
+/* Before the first pass: decide what whole-program facts the lowering
+ * needs (c->tail_calls). */
+void lower_call_scan(struct jit_ctx *c);
 
 /* The prologue, epilogue and failure exit (at offset 0, fixed size). */
 void lower_frame(struct jit_ctx *c);
@@ -77,5 +107,9 @@ void lower_branch(struct jit_ctx *c, int cc, size_t target);
 /* Record the error code and pc in the run context, then jump to the
  * failure exit. */
 void lower_fail(struct jit_ctx *c, int32_t code);
+
+/* jcc rel32 (cc, or jmp when cc < 0) to a fixed offset of the image (an
+ * exit): exact in every pass, since the frame comes first. */
+void lower_jump_fixed(struct jit_ctx *c, int cc, uint32_t to);
 
 #endif /* BPFVM_JIT_LOWER_H */

@@ -11,7 +11,8 @@
  *   x86  rax rdi rsi rdx rcx r8  rbx r13 r14 r15 rbp
  *
  * Registers the lowering owns:
- *   r12  the run context (struct jit_run *, run.h) for the whole run
+ *   r12  the run context (struct jit_run *, run.h, biased: lower.h) for the
+ *        whole run
  *   r9   the sixth C argument at helper calls (the run context)
  *   r10  scratch (JIT_TMP2)       r11  scratch (JIT_TMP)
  * Scratch registers hold nothing across BPF instructions.

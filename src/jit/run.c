@@ -3,15 +3,19 @@
  *
  * jit_run() sets up what interp_run() sets up (same registers, a fresh
  * stack of BPFVM_MAX_CALL_DEPTH frames with frame 0 zeroed, the same
- * memory regions for helpers' checks) and calls the image. Frames past 0
- * are zeroed by the machine code when a call enters them.
+ * memory regions for helpers' checks, the same may_goto budget and
+ * LD_ABS packet) and calls the image's entry. Frames past 0 are zeroed by
+ * the machine code when a call enters them, and by jit_callback() for a
+ * callback.
  *
- * Differences from the interpreter, by design of this increment:
+ * Differences from the interpreter, by design:
  * - no per-access checks (the JIT trusts verified programs);
  * - helpers checking memory see all stack frames, not only those in use;
  * - opts->insn_count receives 0: machine code does not count.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "common/error.h"
@@ -22,16 +26,26 @@
 #include "prog/prog.h"
 #include "run.h"
 
-
-
+/* The error for an id no helper has, worded as the interpreter's. */
+static void unknown_helper(struct jit_run *run)
+{
+	const struct isa_insn *in = &run->prog->insns[run->pc];
+	if (isa_table[in->id].shape == ISA_SHAPE_CALLX)
+		run->rc = err_insn(run->err, -EINVAL, run->pc,
+				   "callx r%d: no helper with id %" PRIu64 " in this vm", in->dst,
+				   run->helper);
+	else
+		run->rc = err_insn(run->err, -EINVAL, run->pc,
+				   "call to helper %" PRIu64 ", which this vm does not provide",
+				   run->helper);
+}
 
 uint64_t jit_helper_call(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
 			 struct jit_run *run)
 {
 	const struct vm_helper *h = vm_helper(run->prog->vm, run->helper);
-	if (!h) { /* load refused unknown ids; kept for safety */
-		run->rc = err_insn(run->err, -EINVAL, run->pc,
-				   "call to helper %u, which this vm does not provide", run->helper);
+	if (!h) { /* callx, or an id unregistered since the load */
+		unknown_helper(run);
 		return 0;
 	}
 	run->reg[1] = r1;
@@ -41,12 +55,76 @@ uint64_t jit_helper_call(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uin
 	run->reg[5] = r5;
 	struct bpfvm_call call = {
 		.vm = run->prog->vm, .prog = run->prog, .cpu = run->cpu, .st = NULL,
-		.mem = &run->mem, .reg = run->reg, .user = run->user, .err = run->err,
+		.jit = run, .mem = &run->mem, .reg = run->reg, .user = run->user, .err = run->err,
 		.pc = run->pc,
 	};
 	uint64_t r0 = h->fn(r1, r2, r3, r4, r5, &call);
 	run->rc = call.fail_code;
 	return r0;
+}
+
+int jit_call_tail(struct jit_run *run, struct bpfvm_call *call, const struct bpfvm_prog *prog)
+{
+	if (run->tail_calls >= INTERP_MAX_TAIL_CALLS)
+		return -E2BIG;
+	if (!prog->jit) {
+		/* The kernel refuses such a prog array (jited must match). */
+		char msg[BPFVM_ERR_MSG_MAX];
+		snprintf(msg, sizeof(msg),
+			 "bpf_tail_call: program '%s' runs in the interpreter; machine code can "
+			 "tail-call only programs loaded with the JIT", prog->name);
+		bpfvm_call__fail(call, -ENOTSUP, msg);
+		return -ENOTSUP;
+	}
+	run->tail_calls++;
+	run->tail_to = (uint64_t)(uintptr_t)prog->jit->code + prog->jit->off[0];
+	run->prog = prog;
+	return 0;
+}
+
+/* The error a run stopped with, as a negative errno with err filled. */
+static int run_error(struct jit_run *run)
+{
+	if (run->rc == JIT_FAIL_DEPTH)
+		return err_insn(run->err, -E2BIG, run->pc, "call depth exceeds %d frames",
+				BPFVM_MAX_CALL_DEPTH);
+	return run->rc;
+}
+
+int jit_callback(struct jit_run *run, size_t pc, const uint64_t args[5], const void *ro,
+		 size_t ro_len, uint64_t *ret)
+{
+	const struct bpfvm_prog *prog = run->prog;
+	/* A frame of its own below the caller's, as a BPF-to-BPF call. */
+	uint64_t top = run->reg[10] - BPFVM_STACK_SIZE;
+	if (top <= run->stack_limit)
+		return err_insn(run->err, -E2BIG, (long)pc, "callback: call depth exceeds %d frames",
+				BPFVM_MAX_CALL_DEPTH);
+	unsigned saved_n = run->mem.n;
+	if (ro) {
+		if (saved_n >= MEM_MAX_REGIONS)
+			return err_insn(run->err, -E2BIG, (long)pc,
+					"callback: no free memory region for its key");
+		mem_set(&run->mem, saved_n, ro, ro_len, false);
+	}
+	memset((void *)(uintptr_t)(top - BPFVM_STACK_SIZE), 0, BPFVM_STACK_SIZE);
+	/* The entry overwrites what the helper's caller still needs: its
+	 * registers as the helper saw them, and where its own entry's stack
+	 * is (for its failure exit). */
+	uint64_t saved_reg[BPFVM_NREGS];
+	memcpy(saved_reg, run->reg, sizeof(saved_reg));
+	uint64_t saved_rsp = run->saved_rsp;
+	memcpy(&run->reg[1], args, 5 * sizeof(uint64_t));
+	jit_entry_fn entry = (jit_entry_fn)prog->jit->code;
+	uint64_t r0 = entry(run, top, (uint64_t)(uintptr_t)prog->jit->code + prog->jit->off[pc]);
+	run->saved_rsp = saved_rsp;
+	memcpy(run->reg, saved_reg, sizeof(saved_reg));
+	run->prog = prog;
+	run->mem.n = saved_n;
+	if (run->rc)
+		return run_error(run);
+	*ret = r0;
+	return 0;
 }
 
 int jit_run(const struct bpfvm_prog *prog, void *mem, size_t mem_len,
@@ -57,7 +135,13 @@ int jit_run(const struct bpfvm_prog *prog, void *mem, size_t mem_len,
 
 	memset(&run, 0, offsetof(struct jit_run, mem));
 	memset(stack + INTERP_STACK_BYTES - BPFVM_STACK_SIZE, 0, BPFVM_STACK_SIZE);
+	run.reg[1] = (uint64_t)(uintptr_t)mem;
+	run.reg[2] = mem_len;
 	run.stack_limit = (uint64_t)(uintptr_t)stack;
+	run.loops = INTERP_MAY_GOTO_BUDGET;
+	const void *packet = OPTS_GET(opts, packet, NULL);
+	run.pkt = (uint64_t)(uintptr_t)(packet ? packet : mem);
+	run.pkt_len = packet ? OPTS_GET(opts, packet_len, 0) : mem ? mem_len : 0;
 	run.prog = prog;
 	run.user = OPTS_GET(opts, user, NULL);
 	run.cpu = OPTS_GET(opts, cpu, 0);
@@ -74,16 +158,13 @@ int jit_run(const struct bpfvm_prog *prog, void *mem, size_t mem_len,
 	mem_add_map_regions(&run.mem, prog);
 
 	jit_entry_fn entry = (jit_entry_fn)prog->jit->code;
-	uint64_t r0 = entry((uint64_t)(uintptr_t)mem, mem_len,
-			    (uint64_t)(uintptr_t)(stack + INTERP_STACK_BYTES), &run);
+	uint64_t r0 = entry(&run, (uint64_t)(uintptr_t)(stack + INTERP_STACK_BYTES),
+			    (uint64_t)(uintptr_t)prog->jit->code + prog->jit->off[0]);
 	uint64_t *count = OPTS_GET(opts, insn_count, NULL);
 	if (count)
 		*count = 0;
-	if (run.rc == JIT_FAIL_DEPTH)
-		return err_insn(err, -E2BIG, run.pc, "call depth exceeds %d frames",
-				BPFVM_MAX_CALL_DEPTH);
 	if (run.rc)
-		return run.rc;
+		return run_error(&run);
 	*ret = r0;
 	return 0;
 }

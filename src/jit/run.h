@@ -18,30 +18,53 @@
 #include "lower.h"
 
 struct jit_run {
-	uint64_t reg[BPFVM_NREGS]; /* r0, r6..r10 stored at helper calls */
+	uint64_t reg[BPFVM_NREGS]; /* r1..r5 loaded at entry; r0, r6..r10 stored
+				    * at helper calls, r1..r5 by the bridge */
 	int32_t rc;                /* 0, or the error that stopped the run */
 	int32_t pc;                /* the helper call / failing instruction */
-	uint32_t helper;           /* the helper id being called */
-	uint32_t pad;
-	uint64_t saved_rsp;        /* rsp after the entry's pushes */
+	uint64_t helper;           /* the helper id being called (64 bits: callx
+				    * takes it from a register) */
+	uint64_t saved_rsp;        /* rsp after the innermost entry's pushes */
 	uint64_t stack_limit;      /* the lowest frame's bottom: r10 must stay above */
+	uint64_t tail_to;          /* code a tail call continues at, set by
+				    * bpf_tail_call, cleared by the code; else 0 */
+	uint64_t pkt;              /* LD_ABS/LD_IND packet and its length */
+	uint64_t pkt_len;
+	const struct bpfvm_prog *prog; /* whose code runs: tail calls change it,
+					* programs that make them restore it */
+	uint32_t loops;            /* may_goto budget left */
+	uint32_t tail_calls;       /* tail calls made in this run */
 	/* Not touched by machine code: */
-	const struct bpfvm_prog *prog;
 	struct mem_map mem;        /* what helpers may check memory against */
 	void *user;
 	uint32_t cpu;
 	struct bpfvm_error *err;
 };
 
-_Static_assert(offsetof(struct jit_run, reg) == JIT_RUN_REG(0), "reg");
-_Static_assert(offsetof(struct jit_run, rc) == JIT_RUN_RC, "rc");
-_Static_assert(offsetof(struct jit_run, pc) == JIT_RUN_PC, "pc");
-_Static_assert(offsetof(struct jit_run, helper) == JIT_RUN_HELPER, "helper");
-_Static_assert(offsetof(struct jit_run, saved_rsp) == JIT_RUN_SAVED_RSP, "saved_rsp");
-_Static_assert(offsetof(struct jit_run, stack_limit) == JIT_RUN_STACK_LIMIT, "stack_limit");
+#define JIT_RUN_CHECK(field, disp) \
+	_Static_assert(offsetof(struct jit_run, field) == (disp) + JIT_RUN_BIAS, #field)
+JIT_RUN_CHECK(reg, JIT_RUN_REG(0));
+JIT_RUN_CHECK(rc, JIT_RUN_RC);
+JIT_RUN_CHECK(pc, JIT_RUN_PC);
+JIT_RUN_CHECK(helper, JIT_RUN_HELPER);
+JIT_RUN_CHECK(saved_rsp, JIT_RUN_SAVED_RSP);
+JIT_RUN_CHECK(stack_limit, JIT_RUN_STACK_LIMIT);
+JIT_RUN_CHECK(tail_to, JIT_RUN_TAIL_TO);
+JIT_RUN_CHECK(pkt, JIT_RUN_PKT);
+JIT_RUN_CHECK(pkt_len, JIT_RUN_PKT_LEN);
+JIT_RUN_CHECK(prog, JIT_RUN_PROG);
+JIT_RUN_CHECK(loops, JIT_RUN_LOOPS);
+#undef JIT_RUN_CHECK
+_Static_assert(offsetof(struct jit_run, loops) + 4 <= 2 * JIT_RUN_BIAS,
+	       "the fields the code touches are within a disp8 of r12");
 
-/* The image's entry point. */
-typedef uint64_t (*jit_entry_fn)(uint64_t r1, uint64_t r2, uint64_t r10, struct jit_run *run);
+/*
+ * The image's entry point (offset 0): the prologue loads r1..r5 from
+ * run->reg[1..5], zeroes r0 and r6..r9, sets r10 and calls the BPF
+ * function at code address fn. Returns its r0; when the code failed,
+ * run->rc says why (the value returned is then meaningless).
+ */
+typedef uint64_t (*jit_entry_fn)(struct jit_run *run, uint64_t r10, uint64_t fn);
 
 /* Called by JIT'd code for a helper call: run->helper with r1..r5;
  * returns r0 and sets run->rc when the helper failed the run. */

@@ -138,7 +138,46 @@ if [[ -n "$progs" && -f "$progs/xdp_missing_check.o" ]]; then
   expect 1 "$bpfvm" verify "$progs/xdp_parse.o" nosuch; contains "$err" "has no program 'nosuch'; it has: xdp_parse tc_mark"
   expect 2 "$bpfvm" verify "$progs/xdp_parse.o" a b; contains "$err" "expected OBJECT [PROG]"
 fi
+# jit: the summary, the dump (BPF and x86 mnemonics, source lines), JSON,
+# and the error paths.
+expect 0 "$bpfvm" jit --help;         contains "$out" "usage: bpfvm jit"
+# (a for loop, not a pipe into while: fail must stop this shell)
+for opt in $("$bpfvm" jit --help | grep -oE -- '--[a-z-]+' | sort -u); do
+  "$bpfvm" jit "$opt" 2>&1 | grep -q "unrecognized option '$opt'" && fail "jit $opt is in the help but not parsed"
+done
+expect 2 "$bpfvm" jit;                contains "$err" "expected OBJ [PROG]"
+expect 2 "$bpfvm" jit --no-such-option x.s
+expect 2 "$bpfvm" jit -s klingon x.s; contains "$err" "unknown syntax"
+expect 2 "$bpfvm" jit -e 'exit' x.s;  contains "$err" "-e takes the program"
+expect 1 "$bpfvm" jit "$tmp/missing.o"; contains "$err" "cannot open '$tmp/missing.o'"
+expect 0 "$bpfvm" jit -e 'r0 = 1
+exit';                                 contains "$out" "<expr>: 2 BPF insns -> "; contains "$out" "bytes of x86_64 code"
+contains "$out" "insns/s"
+expect 0 "$bpfvm" jit --dump "$ex/ipv4-dport.s"
+contains "$out" "r0 = be16 r0"; contains "$out" "rol ax, 8"; contains "$out" "push rbp"; contains "$out" "ret"
+expect 0 "$bpfvm" jit -d --att -s ubpf "$ex/ipv4-dport.s"; contains "$out" "be16 %r0"; contains "$out" "retq"
+expect 0 "$bpfvm" jit -d -j -e 'r1 = 5
+callx r1
+exit';                                 contains "$out" '"bpf":"callx r1"'; contains "$out" '"asm":"call rax"'
+expect 1 "$bpfvm" jit -e 'call kfunc 7
+exit';                                 contains "$err" "insn 0: the JIT does not take kfunc calls"
+expect 1 "$bpfvm" jit -e 'r0 = ';      contains "$err" "<expr>:1:"
+expect 2 "$bpfvm" jit "$ex/ipv4-dport.s" prog; contains "$err" "not an ELF object"
+if [[ -n "$progs" && -f "$progs/xdp_parse.o" ]]; then
+  expect 0 "$bpfvm" jit "$progs/xdp_parse.o"
+  contains "$out" "xdp_parse (section xdp, xdp): 72 BPF insns -> "; contains "$out" "tc_mark (section tc"
+  expect 0 "$bpfvm" jit --dump "$progs/xdp_parse.o" xdp_parse
+  contains "$out" "; int xdp_parse(struct xdp_md *ctx) @ "; contains "$out" "xdp_parse.c:"
+  contains "$out" "r2 = *(u32 *)(r1 + 4)"; contains "$out" "movzx"; contains "$out" "call 1"
+  [[ "$out" != *"tc_mark"* ]] || fail "jit OBJ PROG dumped another program"
+  expect 0 "$bpfvm" jit -d -j "$progs/xdp_parse.o" tc
+  contains "$out" '"name":"tc_mark","section":"tc"'; contains "$out" '"src":{"file":'
+  contains "$out" '"x86":[{"offset":'
+  expect 1 "$bpfvm" jit "$progs/xdp_parse.o" nosuch; contains "$err" "no program or section named 'nosuch'"
+  expect 2 "$bpfvm" jit "$progs/xdp_parse.o" a b
+fi
 printf 'not an elf' > "$tmp/bad.o"
+expect 1 "$bpfvm" jit "$tmp/bad.o"
 expect 1 "$bpfvm" prog show "$tmp/bad.o"
 # libxdp's objects (Debian's libxdp1): all load but the CO-RE one.
 for obj in /usr/lib/*/bpf/xdp*.o /usr/lib/*/bpf/xsk*.o; do

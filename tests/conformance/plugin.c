@@ -2,11 +2,16 @@
  * plugin.c - bpfvm-conformance-plugin: bpfvm behind the public
  * bpf_conformance plugin protocol.
  *
- *   bpfvm-conformance-plugin [MEM] [--interpret|--jit] [--report-engine]
+ *   bpfvm-conformance-plugin [MEM] [--interpret|--jit] [--no-fallback]
+ *                            [--verify] [--report-engine]
  *
+ * --verify runs the static verifier first, with the program as the raw
+ * type (r1 = the memory, r2 its length); a refusal is the result line.
  * --jit loads the program with engine JIT; conformance vectors are trusted
  * test programs, so it uses jit_unverified, and allow_fallback: a program
- * the JIT does not take runs in the interpreter. --report-engine prints a
+ * the JIT does not take runs in the interpreter. --no-fallback makes such
+ * a program fail instead (the load error is the result line), so that a
+ * run proves every program ran as machine code. --report-engine prints a
  * second line after r0, "engine: jit" or "engine: interpreter (REASON)",
  * for the runner to count (plain bpf_conformance reads only the first).
  *
@@ -49,7 +54,7 @@ static char *read_stdin(size_t *len)
 int main(int argc, char **argv)
 {
 	const char *mem_arg = NULL;
-	bool jit = false, report = false;
+	bool jit = false, report = false, fallback = true, verify = false;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--interpret")) {
 			jit = false;
@@ -57,6 +62,14 @@ int main(int argc, char **argv)
 		}
 		if (!strcmp(argv[i], "--jit")) {
 			jit = true;
+			continue;
+		}
+		if (!strcmp(argv[i], "--no-fallback")) {
+			fallback = false;
+			continue;
+		}
+		if (!strcmp(argv[i], "--verify")) {
+			verify = true;
 			continue;
 		}
 		if (!strcmp(argv[i], "--report-engine")) {
@@ -108,9 +121,15 @@ int main(int argc, char **argv)
 	char engine[BPFVM_ERR_MSG_MAX + 32] = "engine: interpreter";
 	/* --jit: the conformance vectors are trusted test programs. */
 	BPFVM_OPTS(bpfvm_load_opts, lopts, .engine = BPFVM_ENGINE_JIT, .jit_unverified = true,
-		   .allow_fallback = true);
+		   .allow_fallback = fallback);
+	/* --verify: the static verifier first, the program as the raw type
+	 * (r1 -> the memory, r2 its length) */
+	BPFVM_OPTS(bpfvm_load_opts, vopts, .verify = true, .ctx_size = (uint32_t)mem_len,
+		   .engine = jit ? BPFVM_ENGINE_JIT : BPFVM_ENGINE_INTERP,
+		   .allow_fallback = fallback);
 	int rc = harness_run(vm, (const struct bpfvm_insn *)bytes,
-			     n_bytes / sizeof(struct bpfvm_insn), jit ? &lopts : NULL, mem, mem_len,
+			     n_bytes / sizeof(struct bpfvm_insn),
+			     verify ? &vopts : jit ? &lopts : NULL, mem, mem_len,
 			     &r0, &at_load, engine, sizeof(engine), &err);
 	if (rc) {
 		char msg[BPFVM_ERR_MSG_MAX + 32];

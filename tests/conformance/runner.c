@@ -340,7 +340,7 @@ static void usage(FILE *f)
 		   "  -r, --roundtrip   also check asm -> disasm -> asm in both syntaxes\n"
 		   "  -p, --plugin EXE  run programs through a conformance plugin\n"
 		   "  -a, --plugin-arg ARG  pass ARG to the plugin (repeatable: --jit,\n"
-		   "                    --report-engine)\n"
+		   "                    --no-fallback, --report-engine)\n"
 		   "  -n, --count N     expect exactly N files\n"
 		   "  -v, --verbose     print every file, not only failures\n");
 }
