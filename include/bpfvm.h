@@ -615,6 +615,41 @@ struct bpfvm_map_info {
 BPFVM_API int bpfvm_object__map_info(const struct bpfvm_object *obj, size_t i,
 				     struct bpfvm_map_info *info);
 
+/*
+ * Global variables: the variables of the .data, .rodata, .bss (and
+ * .data.*, .rodata.*) sections, found by name in the object's BTF DATASEC
+ * records, as a libbpf skeleton exposes them. Needs BTF (clang -g).
+ */
+struct bpfvm_global_info {
+	const char *section;  /* ".rodata", ".data", ...; owned by the object */
+	size_t map_idx;       /* the section's map: bpfvm_object__map(obj, map_idx) */
+	uint32_t offset;      /* in the section (the map's value) */
+	uint32_t size;        /* bytes */
+	uint32_t btf_type_id; /* the variable's type in bpfvm_object__btf() */
+	bool read_only;       /* a .rodata section: fixed once the object is loaded */
+};
+/*
+ * Find global variable name. Returns 0 and fills *info, or -EINVAL (bad
+ * arguments; a name found in two sections, e.g. two static variables;
+ * BTF that places the variable outside its section), -ENOENT (no such
+ * variable, or no BTF; err lists the names there are). Works before and
+ * after load.
+ */
+BPFVM_API int bpfvm_object__find_global(const struct bpfvm_object *obj, const char *name,
+					struct bpfvm_global_info *info, struct bpfvm_error *err);
+/*
+ * Set global variable name to the size bytes at data (copied; size must
+ * be the variable's size exactly). Before bpfvm_object__load() this sets
+ * the section's initial contents, so it works for `const volatile`
+ * .rodata variables, which programs and the verifier then see as set (the
+ * libbpf skeleton way: skel->rodata->x = v before load). After load it
+ * writes into the section's map, except for .rodata, which the load froze.
+ * Returns 0, or the errors of bpfvm_object__find_global(), -EINVAL for a
+ * wrong size, -EPERM for .rodata after load, -ENOMEM.
+ */
+BPFVM_API int bpfvm_object__set_global(struct bpfvm_object *obj, const char *name,
+				       const void *data, size_t size, struct bpfvm_error *err);
+
 /* A source position from the object's line info (.BTF.ext). */
 struct bpfvm_source_line {
 	const char *file;

@@ -1,7 +1,10 @@
 /*
  * cmd_run.c - `bpfvm run`: run a program in the checked interpreter on
  * input memory and print r0; or, given an ELF object and -r in.pcap, run
- * its XDP program on every packet of the capture (xdp_runner.c).
+ * its XDP, tc or socket-filter program on every packet of the capture
+ * (runner.c, with xdp_runner.c and skb_runner.c), with the object's maps
+ * and globals set beforehand (--map, --set) and dumped afterwards
+ * (--dump-maps).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -11,9 +14,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "global_set.h"
 #include "json.h"
+#include "map_dump.h"
+#include "map_load.h"
+#include "runner.h"
 #include "tool.h"
-#include "xdp_runner.h"
 
 static void usage(FILE *f)
 {
@@ -41,20 +47,50 @@ static void usage(FILE *f)
 		   "      --jit            the same as --engine jit\n"
 		   "  -h, --help           show this help\n\n"
 		   "Object mode: when PROGRAM is an ELF object (clang -target bpf), its\n"
-		   "programs are verified and loaded, and the XDP program runs on every\n"
-		   "packet of the capture (pcap or pcapng, Ethernet) with 256 bytes of\n"
-		   "headroom and a struct xdp_md, as the kernel gives. A summary follows:\n"
-		   "packets, the count of each action, packets/s, ns per packet and what\n"
-		   "the program printed (bpf_trace_printk). A failed run counts as aborted.\n"
+		   "programs are verified and loaded, and one of them runs on every packet\n"
+		   "of the capture (pcap or pcapng, Ethernet), with the context the kernel\n"
+		   "gives its type:\n"
+		   "  xdp             struct xdp_md, 256 bytes of headroom; verdicts aborted,\n"
+		   "                  drop, pass, tx, redirect (unknown actions: aborted)\n"
+		   "  tc, classifier, struct __sk_buff filled from the frame (len, protocol,\n"
+		   "  action          pkt_type, ifindex, data/data_end; VLAN tags stay in the\n"
+		   "                  frame); verdicts by TC_ACT_* name: unspec, ok,\n"
+		   "                  reclassify, shot, pipe, stolen, queued, repeat,\n"
+		   "                  redirect, trap (values outside -1..8: unspec)\n"
+		   "  socket          struct __sk_buff, the frame from its Ethernet header as\n"
+		   "                  a packet socket sees it (LD_ABS 0 = destination MAC);\n"
+		   "                  the return value is the bytes to keep: 0 is drop, else\n"
+		   "                  pass, and the packet is cut to that many bytes\n"
+		   "A summary follows: packets, the count of each verdict, packets/s, ns\n"
+		   "per packet and what the program printed (bpf_trace_printk). A failed\n"
+		   "run counts as aborted (XDP), shot (tc) or drop (socket).\n"
 		   "  -r, --read FILE      the capture to run the program over (required)\n"
-		   "      --prog NAME      the program to run (default: the first XDP one)\n"
+		   "      --prog NAME      the program to run (default: the first XDP one,\n"
+		   "                       else the first)\n"
 		   "      --write-pass F   write the packets it passed to F (pcap), as the\n"
 		   "                       program left them; likewise --write-drop,\n"
-		   "                       --write-tx, --write-redirect, --write-aborted\n"
-		   "  -w, --write-dir DIR  write pass.pcap, drop.pcap, tx.pcap, redirect.pcap\n"
-		   "                       and aborted.pcap in DIR\n"
-		   "      --ifindex N      xdp_md.ingress_ifindex (default 1)\n"
-		   "      --rx-queue N     xdp_md.rx_queue_index (default 0)\n"
+		   "                       --write-tx, --write-redirect, --write-aborted.\n"
+		   "                       For tc, pass is ok and drop is shot; for socket\n"
+		   "                       filters, pass is every packet kept (cut short)\n"
+		   "      --write V=F      write the packets of verdict V (as the summary\n"
+		   "                       names it: ok, stolen, ...) to F\n"
+		   "  -w, --write-dir DIR  write V.pcap in DIR for every verdict V of the type\n"
+		   "      --ifindex N      ingress ifindex (xdp_md, __sk_buff; default 1)\n"
+		   "      --rx-queue N     xdp_md.rx_queue_index (XDP; default 0)\n"
+		   "      --mark N         __sk_buff.mark (tc, socket; default 0)\n"
+		   "      --priority N     __sk_buff.priority (tc, socket; default 0)\n"
+		   "      --set NAME=VAL   before load, set global variable NAME of .data,\n"
+		   "                       .rodata or .bss (const volatile too) to VAL: an\n"
+		   "                       integer (decimal or 0x hex) in its type's range,\n"
+		   "                       true/false, or an enumerator name. Repeatable\n"
+		   "      --map NAME=FILE  before the run, add the entries of FILE (JSON as\n"
+		   "                       'bpfvm map dump -j' writes it, one map's or all\n"
+		   "                       maps', or a -j --dump-maps summary) to map NAME.\n"
+		   "                       Keys and values are the \"key\"/\"value\" byte\n"
+		   "                       arrays; \"formatted\" (through BTF) is read when they\n"
+		   "                       are missing. Repeatable\n"
+		   "      --dump-maps      after the run, print every map's entries (in the\n"
+		   "                       -j summary as \"maps\", in map dump -j's shape)\n"
 		   "      --jit            compile to x86-64 code (programs the JIT does not\n"
 		   "                       take run in the interpreter, said on stderr)\n"
 		   "  -j, --json           the summary as JSON\n"
@@ -109,6 +145,48 @@ struct trace_buf {
 	uint64_t prints, dropped;
 };
 
+/* A repeatable NAME=VALUE option (--write, --map, --set), in order. */
+struct arg_list {
+	const char **v;
+	size_t n;
+};
+
+static int arg_push(struct arg_list *l, const char *arg)
+{
+	const char **v = realloc(l->v, (l->n + 1) * sizeof(*v));
+	if (!v)
+		return -1;
+	v[l->n++] = arg;
+	l->v = v;
+	return 0;
+}
+
+/* The --write-NAME options, and the verdict each names per hook (NULL: the
+ * type has no such verdict). */
+enum { W_ABORTED, W_DROP, W_PASS, W_TX, W_REDIRECT, W_N };
+static const struct write_alias {
+	const char *opt;
+	const char *xdp, *tc, *socket;
+} write_aliases[W_N] = {
+	[W_ABORTED] = { "aborted", "aborted", NULL, NULL },
+	[W_DROP] = { "drop", "drop", "shot", "drop" },
+	[W_PASS] = { "pass", "pass", "ok", "pass" },
+	[W_TX] = { "tx", "tx", NULL, NULL },
+	[W_REDIRECT] = { "redirect", "redirect", "redirect", NULL },
+};
+
+enum {
+	OPT_WRITE_ALIAS = 0x100, /* + W_* */
+	OPT_WRITE = 0x200,
+	OPT_MAP,
+	OPT_SET,
+	OPT_DUMP_MAPS,
+	OPT_IFINDEX, /* the four 32-bit numbers, in this order */
+	OPT_RX_QUEUE,
+	OPT_MARK,
+	OPT_PRIORITY,
+};
+
 struct run_args {
 	const char *expr, *mem_hex, *mem_file, *path;
 	enum tool_format format;
@@ -118,10 +196,26 @@ struct run_args {
 	bool jit;
 	/* object mode */
 	const char *prog_name, *pcap_in, *write_dir;
-	const char *write[XDP_V_N];
-	uint64_t ifindex, rx_queue;
-	bool json, quiet, raw_opts, obj_opts;
+	const char *write_alias[W_N];
+	struct arg_list writes, maps, sets; /* --write V=F, --map, --set */
+	uint64_t ifindex, rx_queue, mark, priority;
+	bool rx_queue_set, mark_set, priority_set;
+	bool json, quiet, dump_maps, raw_opts, obj_opts;
 };
+
+static void run_args_free(struct run_args *a)
+{
+	free(a->writes.v);
+	free(a->maps.v);
+	free(a->sets.v);
+}
+
+/* NAME=VALUE with a non-empty NAME and VALUE. */
+static bool name_value(const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	return eq && eq != arg && eq[1];
+}
 
 /* Parse options into a; returns -1 to continue, else the exit status. */
 static int parse_args(int argc, char **argv, struct run_args *a)
@@ -140,14 +234,20 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{ "help", no_argument, NULL, 'h' },
 		{ "prog", required_argument, NULL, 'P' },
 		{ "read", required_argument, NULL, 'r' },
-		{ "write-aborted", required_argument, NULL, 0x100 + XDP_V_ABORTED },
-		{ "write-drop", required_argument, NULL, 0x100 + XDP_V_DROP },
-		{ "write-pass", required_argument, NULL, 0x100 + XDP_V_PASS },
-		{ "write-tx", required_argument, NULL, 0x100 + XDP_V_TX },
-		{ "write-redirect", required_argument, NULL, 0x100 + XDP_V_REDIRECT },
+		{ "write-aborted", required_argument, NULL, OPT_WRITE_ALIAS + W_ABORTED },
+		{ "write-drop", required_argument, NULL, OPT_WRITE_ALIAS + W_DROP },
+		{ "write-pass", required_argument, NULL, OPT_WRITE_ALIAS + W_PASS },
+		{ "write-tx", required_argument, NULL, OPT_WRITE_ALIAS + W_TX },
+		{ "write-redirect", required_argument, NULL, OPT_WRITE_ALIAS + W_REDIRECT },
+		{ "write", required_argument, NULL, OPT_WRITE },
 		{ "write-dir", required_argument, NULL, 'w' },
-		{ "ifindex", required_argument, NULL, 'I' },
-		{ "rx-queue", required_argument, NULL, 'Q' },
+		{ "ifindex", required_argument, NULL, OPT_IFINDEX },
+		{ "rx-queue", required_argument, NULL, OPT_RX_QUEUE },
+		{ "mark", required_argument, NULL, OPT_MARK },
+		{ "priority", required_argument, NULL, OPT_PRIORITY },
+		{ "map", required_argument, NULL, OPT_MAP },
+		{ "set", required_argument, NULL, OPT_SET },
+		{ "dump-maps", no_argument, NULL, OPT_DUMP_MAPS },
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ 0 },
@@ -158,7 +258,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 	while ((c = getopt_long(argc, argv, "f:s:e:m:M:dtb:hr:w:jq", longopts, NULL)) != -1) {
 		if (c > 0 && c < 0x100 && strchr("fsemMd", c))
 			a->raw_opts = true;
-		if (c >= 0x100 || (c > 0 && strchr("PrwIQjq", c)))
+		if (c >= 0x100 || (c > 0 && strchr("Prwjq", c)))
 			a->obj_opts = true;
 		switch (c) {
 		case 'P':
@@ -170,20 +270,47 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		case 'w':
 			a->write_dir = optarg;
 			break;
-		case 0x100 + XDP_V_ABORTED:
-		case 0x100 + XDP_V_DROP:
-		case 0x100 + XDP_V_PASS:
-		case 0x100 + XDP_V_TX:
-		case 0x100 + XDP_V_REDIRECT:
-			a->write[c - 0x100] = optarg;
+		case OPT_WRITE_ALIAS + W_ABORTED:
+		case OPT_WRITE_ALIAS + W_DROP:
+		case OPT_WRITE_ALIAS + W_PASS:
+		case OPT_WRITE_ALIAS + W_TX:
+		case OPT_WRITE_ALIAS + W_REDIRECT:
+			a->write_alias[c - OPT_WRITE_ALIAS] = optarg;
 			break;
-		case 'I':
-		case 'Q':
-			if (parse_u64(optarg, c == 'I' ? &a->ifindex : &a->rx_queue) ||
-			    (c == 'I' ? a->ifindex : a->rx_queue) > UINT32_MAX)
+		case OPT_WRITE:
+		case OPT_MAP:
+		case OPT_SET: {
+			static const char *const what[] = { "--write VERDICT=FILE", "--map NAME=FILE",
+							    "--set NAME=VALUE" };
+			if (!name_value(optarg))
+				return tool_usage_error(&cmd_run, "%s: expected %s, not '%s'",
+							what[c - OPT_WRITE], what[c - OPT_WRITE], optarg);
+			struct arg_list *l = c == OPT_WRITE ? &a->writes : c == OPT_MAP ? &a->maps
+											 : &a->sets;
+			if (arg_push(l, optarg)) {
+				fprintf(stderr, "bpfvm run: %s\n", strerror(errno));
+				return TOOL_EXIT_FAIL;
+			}
+			break;
+		}
+		case OPT_DUMP_MAPS:
+			a->dump_maps = true;
+			break;
+		case OPT_IFINDEX:
+		case OPT_RX_QUEUE:
+		case OPT_MARK:
+		case OPT_PRIORITY: {
+			static const char *const names[] = { "ifindex", "rx-queue", "mark", "priority" };
+			uint64_t *v = c == OPT_IFINDEX ? &a->ifindex : c == OPT_RX_QUEUE ? &a->rx_queue
+							   : c == OPT_MARK ? &a->mark : &a->priority;
+			if (parse_u64(optarg, v) || *v > UINT32_MAX)
 				return tool_usage_error(&cmd_run, "--%s wants a 32-bit number, not '%s'",
-							c == 'I' ? "ifindex" : "rx-queue", optarg);
+							names[c - OPT_IFINDEX], optarg);
+			a->rx_queue_set |= c == OPT_RX_QUEUE;
+			a->mark_set |= c == OPT_MARK;
+			a->priority_set |= c == OPT_PRIORITY;
 			break;
+		}
 		case 'j':
 			a->json = true;
 			break;
@@ -296,32 +423,54 @@ static void collect_trace(void *ctx, const char *text, size_t len)
 	t->text = p;
 }
 
-static void print_summary(const struct run_args *a, const char *prog_name,
-			  const struct bpfvm_prog *prog, const struct xdp_runner_stats *st,
-			  const struct trace_buf *tb)
+/* What the summary reports besides the counts. */
+struct summary {
+	const char *prog_name;
+	const struct bpfvm_prog *prog;
+	const struct runner_hook *hook;
+	const struct runner_stats *st;
+	const struct trace_buf *tb;
+	const struct bpfvm_object *obj; /* for --dump-maps, else NULL */
+	uint32_t nr_cpus;
+};
+
+static int print_summary(const struct run_args *a, const struct summary *sm)
 {
+	const struct runner_stats *st = sm->st;
+	const struct runner_hook *hook = sm->hook;
+	const struct trace_buf *tb = sm->tb;
 	double pps = st->elapsed_ns ? (double)st->packets * 1e9 / (double)st->elapsed_ns : 0;
 	double ns = st->packets ? (double)st->elapsed_ns / (double)st->packets : 0;
-	const char *engine = bpfvm_prog__engine(prog) == BPFVM_ENGINE_JIT ? "jit" : "interp";
+	const char *engine = bpfvm_prog__engine(sm->prog) == BPFVM_ENGINE_JIT ? "jit" : "interp";
+	const char *type = bpfvm_prog_type_name(bpfvm_prog__type(sm->prog));
+	bool is_socket = hook == &runner_socket;
 	if (a->json) {
 		struct json j;
 		json_init(&j, stdout, true);
 		json_obj_begin(&j);
 		json_key(&j, "program");
-		json_str(&j, prog_name);
+		json_str(&j, sm->prog_name);
+		json_key(&j, "type");
+		json_str(&j, type ? type : "?");
 		json_key(&j, "engine");
 		json_str(&j, engine);
 		json_key(&j, "packets");
 		json_u64(&j, st->packets);
 		json_key(&j, "verdicts");
 		json_obj_begin(&j);
-		for (int v = 0; v < XDP_V_N; v++) {
-			json_key(&j, xdp_verdict_names[v]);
+		for (unsigned v = 0; v < hook->n_verdicts; v++) {
+			json_key(&j, hook->verdicts[v]);
 			json_u64(&j, st->verdicts[v]);
 		}
 		json_obj_end(&j);
+		if (is_socket) {
+			json_key(&j, "truncated");
+			json_u64(&j, st->truncated);
+		}
 		json_key(&j, "run_errors");
 		json_u64(&j, st->run_errors);
+		json_key(&j, "unknown_returns");
+		json_u64(&j, st->unknown);
 		json_key(&j, "elapsed_ns");
 		json_u64(&j, st->elapsed_ns);
 		json_key(&j, "packets_per_sec");
@@ -341,16 +490,27 @@ static void print_summary(const struct run_args *a, const char *prog_name,
 		json_arr_end(&j);
 		json_key(&j, "trace_dropped");
 		json_u64(&j, tb->dropped);
+		if (sm->obj) {
+			json_key(&j, "maps");
+			if (map_dump_maps("run", sm->obj, sm->nr_cpus, NULL, &j) < 0)
+				return -1;
+		}
 		json_obj_end(&j);
 		json_end(&j);
-		return;
+		return 0;
 	}
-	printf("program:   %s (%s)\n", prog_name, engine);
+	printf("program:   %s (%s, %s)\n", sm->prog_name, type ? type : "?", engine);
 	printf("packets:   %" PRIu64 "\n", st->packets);
-	for (int v = 0; v < XDP_V_N; v++)
-		printf("%-10s %" PRIu64 "\n", xdp_verdict_names[v], st->verdicts[v]);
+	for (unsigned v = 0; v < hook->n_verdicts; v++)
+		printf("%-10s %" PRIu64 "\n", hook->verdicts[v], st->verdicts[v]);
+	if (is_socket)
+		printf("truncated: %" PRIu64 " (of pass: kept, cut short)\n", st->truncated);
 	if (st->run_errors)
-		printf("run errors: %" PRIu64 " (counted as aborted)\n", st->run_errors);
+		printf("run errors: %" PRIu64 " (counted as %s)\n", st->run_errors,
+		       hook->verdicts[hook->error_verdict]);
+	if (st->unknown)
+		printf("unknown return values: %" PRIu64 " (counted as %s)\n", st->unknown,
+		       hook == &runner_xdp ? "aborted" : "unspec");
 	printf("rate:      %.0f packets/s, %.1f ns/packet\n", pps, ns);
 	if (tb->prints) {
 		printf("trace_printk (%" PRIu64 " prints%s):\n", tb->prints,
@@ -359,6 +519,13 @@ static void print_summary(const struct run_args *a, const char *prog_name,
 		if (tb->len && tb->text[tb->len - 1] != '\n')
 			putchar('\n');
 	}
+	if (sm->obj) {
+		printf("maps after the run:\n");
+		fflush(stdout);
+		if (map_dump_maps("run", sm->obj, sm->nr_cpus, NULL, NULL) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* Pick the program: --prog NAME, else the first XDP one, else the first. */
@@ -379,13 +546,75 @@ static int pick_prog(const struct bpfvm_object *obj, const char *name, size_t *i
 	return -1;
 }
 
+/* The verdict names of hook, "a, b, c", for messages. */
+static void verdict_list(const struct runner_hook *hook, char *buf, size_t size)
+{
+	size_t len = 0;
+	buf[0] = '\0';
+	for (unsigned v = 0; v < hook->n_verdicts && len < size; v++)
+		len += (size_t)snprintf(buf + len, size - len, "%s%s", v ? ", " : "",
+					hook->verdicts[v]);
+}
+
+/*
+ * The output captures for hook: --write-NAME, --write V=F and -w DIR, into
+ * o->out (paths[] holds what was allocated). Returns -1 to go on, else the
+ * exit status (a usage error printed).
+ */
+static int resolve_outputs(const struct run_args *a, const struct runner_hook *hook,
+			   const char *prog_name, struct runner_opts *o,
+			   char *paths[RUNNER_MAX_VERDICTS])
+{
+	char list[160];
+	verdict_list(hook, list, sizeof(list));
+	for (int w = 0; w < W_N; w++) {
+		if (!a->write_alias[w])
+			continue;
+		const struct write_alias *al = &write_aliases[w];
+		const char *name = hook == &runner_xdp ? al->xdp : hook == &runner_tc ? al->tc
+											: al->socket;
+		int v = name ? runner_verdict(hook, name) : -1;
+		if (v < 0)
+			return tool_usage_error(&cmd_run,
+						"--write-%s: program '%s' is %s, which has no such "
+						"verdict (it has: %s; use --write VERDICT=FILE)",
+						al->opt, prog_name, hook->what, list);
+		o->out[v] = a->write_alias[w];
+	}
+	for (size_t i = 0; i < a->writes.n; i++) {
+		const char *arg = a->writes.v[i], *eq = strchr(arg, '=');
+		char name[32];
+		snprintf(name, sizeof(name), "%.*s", (int)(eq - arg), arg);
+		int v = runner_verdict(hook, name);
+		if (v < 0)
+			return tool_usage_error(&cmd_run,
+						"--write %s: %s has no verdict '%s' (it has: %s)", arg,
+						hook->what, name, list);
+		if (o->out[v])
+			return tool_usage_error(&cmd_run, "--write %s: verdict '%s' is already "
+						"written to %s", arg, name, o->out[v]);
+		o->out[v] = eq + 1;
+	}
+	for (unsigned v = 0; a->write_dir && v < hook->n_verdicts; v++) {
+		if (o->out[v])
+			continue;
+		if (asprintf(&paths[v], "%s/%s.pcap", a->write_dir, hook->verdicts[v]) < 0) {
+			paths[v] = NULL;
+			fprintf(stderr, "bpfvm run: %s\n", strerror(errno));
+			return TOOL_EXIT_FAIL;
+		}
+		o->out[v] = paths[v];
+	}
+	return -1;
+}
+
 static int run_object(const struct run_args *a)
 {
 	int ret = TOOL_EXIT_FAIL;
 	struct trace_buf tb = { 0 };
 	struct bpfvm_error err;
 	struct bpfvm_object *obj = NULL;
-	char *paths[XDP_V_N] = { 0 };
+	char *paths[RUNNER_MAX_VERDICTS] = { 0 };
 	BPFVM_OPTS(bpfvm_vm_opts, vo, .trace_print = collect_trace, .trace_ctx = &tb);
 	struct bpfvm_vm *vm = bpfvm_vm__new(&vo);
 	if (!vm) {
@@ -411,13 +640,46 @@ static int run_object(const struct run_args *a)
 	}
 	const char *name = bpfvm_object__prog_name(obj, idx);
 	uint32_t type = bpfvm_object__prog_type(obj, idx);
-	if (type != RUN_PROG_TYPE_XDP) {
+	const struct runner_hook *hook = runner_hook_for(type);
+	if (!hook) {
+		const char *tname = bpfvm_prog_type_name(type);
 		fprintf(stderr,
-			"bpfvm run: %s: program '%s' (section %s) has type %u: running it over a "
-			"capture is not supported yet (only XDP, type 6)\n",
-			a->path, name, bpfvm_object__prog_section(obj, idx), type);
+			"bpfvm run: %s: program '%s' (section %s) has type %u (%s): running it over "
+			"a capture is not supported (the runner feeds XDP, tc and socket filter "
+			"programs)\n",
+			a->path, name, bpfvm_object__prog_section(obj, idx), type,
+			tname ? tname : "unknown");
 		goto out;
 	}
+	if (a->rx_queue_set && hook != &runner_xdp) {
+		ret = tool_usage_error(&cmd_run, "--rx-queue: program '%s' is %s; only XDP "
+				       "programs have an rx queue", name, hook->what);
+		goto out;
+	}
+	if ((a->mark_set || a->priority_set) && hook == &runner_xdp) {
+		ret = tool_usage_error(&cmd_run, "--%s: program '%s' is an XDP program, which has "
+				       "no skb", a->mark_set ? "mark" : "priority", name);
+		goto out;
+	}
+	struct runner_opts ro = {
+		.in = a->pcap_in,
+		.ifindex = (uint32_t)a->ifindex,
+		.rx_queue = (uint32_t)a->rx_queue,
+		.mark = (uint32_t)a->mark,
+		.priority = (uint32_t)a->priority,
+		.insn_budget = a->budget,
+		.progress = !a->quiet && isatty(2),
+	};
+	int rc = resolve_outputs(a, hook, name, &ro, paths);
+	if (rc >= 0) {
+		ret = rc;
+		goto out;
+	}
+	/* Globals before load, as a skeleton sets them: the verifier and the
+	 * programs then see the values, .rodata included. */
+	for (size_t i = 0; i < a->sets.n; i++)
+		if (global_set_arg("run", obj, a->sets.v[i]))
+			goto out;
 	if (bpfvm_object__load(obj, &err)) {
 		tool_print_error("run", &err);
 		goto out;
@@ -426,36 +688,36 @@ static int run_object(const struct run_args *a)
 	if (a->jit && bpfvm_prog__engine(prog) != BPFVM_ENGINE_JIT)
 		fprintf(stderr, "bpfvm run: running in the interpreter: %s\n",
 			bpfvm_prog__fallback_reason(prog));
-
-	struct xdp_runner_opts ro = {
-		.in = a->pcap_in,
-		.ifindex = (uint32_t)a->ifindex,
-		.rx_queue = (uint32_t)a->rx_queue,
-		.insn_budget = a->budget,
-		.progress = !a->quiet && isatty(2),
-	};
+	for (size_t i = 0; i < a->maps.n; i++) {
+		const char *arg = a->maps.v[i], *eq = strchr(arg, '=');
+		char *map_name = strndup(arg, (size_t)(eq - arg));
+		rc = map_name ? map_load_json("run", obj, bpfvm_vm__nr_cpus(vm), map_name, eq + 1)
+			      : -1;
+		free(map_name);
+		if (rc)
+			goto out;
+	}
 	if (a->write_dir && mkdir(a->write_dir, 0777) && errno != EEXIST) {
 		fprintf(stderr, "bpfvm run: %s: %s\n", a->write_dir, strerror(errno));
 		goto out;
 	}
-	for (int v = 0; v < XDP_V_N; v++) {
-		ro.out[v] = a->write[v];
-		if (!ro.out[v] && a->write_dir) {
-			if (asprintf(&paths[v], "%s/%s.pcap", a->write_dir, xdp_verdict_names[v]) < 0) {
-				paths[v] = NULL;
-				fprintf(stderr, "bpfvm run: %s\n", strerror(errno));
-				goto out;
-			}
-			ro.out[v] = paths[v];
-		}
-	}
-	struct xdp_runner_stats st;
-	if (xdp_runner_run(prog, &ro, &st))
+	struct runner_stats st;
+	if (runner_run(prog, hook, &ro, &st))
 		goto out;
-	print_summary(a, name, prog, &st, &tb);
+	struct summary sm = {
+		.prog_name = name,
+		.prog = prog,
+		.hook = hook,
+		.st = &st,
+		.tb = &tb,
+		.obj = a->dump_maps ? obj : NULL,
+		.nr_cpus = bpfvm_vm__nr_cpus(vm),
+	};
+	if (print_summary(a, &sm))
+		goto out;
 	ret = TOOL_EXIT_OK;
 out:
-	for (int v = 0; v < XDP_V_N; v++)
+	for (int v = 0; v < RUNNER_MAX_VERDICTS; v++)
 		free(paths[v]);
 	free(tb.text);
 	bpfvm_object__close(obj);
@@ -463,13 +725,11 @@ out:
 	return ret;
 }
 
-static int main_run(int argc, char **argv)
+/* After the options: an object over a capture, or a program on memory. */
+static int run_parsed(const struct run_args *args)
 {
-	struct run_args a = { .format = TOOL_FORMAT_AUTO, .syntax = BPFVM_SYNTAX_AUTO,
-			      .ifindex = 1 };
-	int ret = parse_args(argc, argv, &a);
-	if (ret >= 0)
-		return ret;
+	struct run_args a = *args;
+	int ret;
 	int elf = a.expr ? 0 : is_elf(a.path);
 	if (elf < 0 && a.obj_opts) {
 		fprintf(stderr, "bpfvm run: %s: %s\n", a.path, strerror(errno));
@@ -488,8 +748,9 @@ static int main_run(int argc, char **argv)
 		return run_object(&a);
 	}
 	if (a.obj_opts)
-		return tool_usage_error(&cmd_run, "-r, --prog, --write-*, -w, --ifindex, "
-					"--rx-queue, -j and -q need an ELF object as PROGRAM");
+		return tool_usage_error(&cmd_run, "-r, --prog, --write*, -w, --ifindex, "
+					"--rx-queue, --mark, --priority, --set, --map, "
+					"--dump-maps, -j and -q need an ELF object as PROGRAM");
 
 	ret = TOOL_EXIT_FAIL;
 	size_t n = 0, mem_len = 0;
@@ -548,6 +809,17 @@ out:
 	bpfvm_vm__free(vm);
 	free(insns);
 	free(mem);
+	return ret;
+}
+
+static int main_run(int argc, char **argv)
+{
+	struct run_args a = { .format = TOOL_FORMAT_AUTO, .syntax = BPFVM_SYNTAX_AUTO,
+			      .ifindex = 1 };
+	int ret = parse_args(argc, argv, &a);
+	if (ret < 0)
+		ret = run_parsed(&a);
+	run_args_free(&a);
 	return ret;
 }
 

@@ -7,7 +7,8 @@
  *      (global functions only when the section has any), or the global
  *      functions of .text when it is the only code; types from the
  *      section name (unknown names keep type 0, as older loaders did);
- *   3. .BTF through libbpf (btf__new), license, version;
+ *   3. .BTF through libbpf (btf__new), its DATASECs laid out as their
+ *      sections (globals.c), license, version;
  *   4. maps_def.c: maps in their three forms and global data;
  *   5. btf_ext.c: line info (CO-RE relocations are refused);
  *   6. reloc.c: each program linked with its subprograms.
@@ -22,6 +23,7 @@
 #include <string.h>
 
 #include "loader/elf_internal.h"
+#include "loader/globals.h"
 
 static bool only_text(const struct elf_ctx *c)
 {
@@ -164,6 +166,8 @@ int elf_obj_open(const void *data, size_t size, const char *name, struct elf_obj
 		ret = make_progs(&c);
 	if (!ret)
 		ret = read_btf(&c);
+	if (!ret)
+		ret = elf_btf_fixup_datasec(&c);
 	if (!ret)
 		ret = read_license_version(&c);
 	if (!ret)

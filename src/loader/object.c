@@ -16,6 +16,7 @@
 #include "common/error.h"
 #include "elf_obj.h"
 #include "isa/isa.h"
+#include "loader/globals.h"
 
 struct bpfvm_object {
 	struct bpfvm_vm *vm;
@@ -467,4 +468,49 @@ size_t bpfvm_object__prog_maps(const struct bpfvm_object *obj, size_t i, size_t 
 		}
 	}
 	return count;
+}
+
+/* ---- global variables (globals.c finds them) ---- */
+
+int bpfvm_object__find_global(const struct bpfvm_object *obj, const char *name,
+			      struct bpfvm_global_info *info, struct bpfvm_error *err)
+{
+	err_clear(err);
+	if (!obj || !name || !info)
+		return err_set(err, -EINVAL, "bpfvm_object__find_global: bad arguments");
+	return elf_global_find(obj->elf, name, info, err);
+}
+
+int bpfvm_object__set_global(struct bpfvm_object *obj, const char *name, const void *data,
+			     size_t size, struct bpfvm_error *err)
+{
+	struct bpfvm_global_info gi;
+	int ret = bpfvm_object__find_global(obj, name, &gi, err);
+	if (ret)
+		return ret;
+	if (!data || size != gi.size)
+		return err_set(err, -EINVAL, "global variable '%s' (%s) is %u bytes, not %zu", name,
+			       gi.section, gi.size, data ? size : (size_t)0);
+	if (!obj->maps) /* before load: the section's initial contents */
+		return elf_global_set(obj->elf, &gi, data, err);
+	if (gi.read_only)
+		return err_set(err, -EPERM,
+			       "global variable '%s' is in %s, which is frozen once the object is "
+			       "loaded: set it before bpfvm_object__load()", name, gi.section);
+	/* After load: read, patch and write back the section's one value. */
+	struct bpfvm_map *map = obj->maps[gi.map_idx];
+	uint8_t *val = malloc(bpfvm_map__value_buf_size(map) + 1);
+	uint32_t zero = 0;
+	if (!val)
+		return err_set(err, -ENOMEM, "out of memory");
+	ret = bpfvm_map__lookup(map, &zero, val);
+	if (!ret) {
+		memcpy(val + gi.offset, data, size);
+		ret = bpfvm_map__update(map, &zero, val, BPFVM_ANY);
+	}
+	free(val);
+	if (ret)
+		return err_set(err, ret, "global variable '%s': cannot write %s: %s", name,
+			       gi.section, strerror(-ret));
+	return 0;
 }

@@ -1,0 +1,102 @@
+/*
+ * runner.h - the per-packet loop of `bpfvm run OBJ -r in.pcap`, shared by
+ * every program type it can feed: read a capture with libpcap, hand each
+ * packet (in a buffer with headroom) to a hook that fills the program's
+ * context and runs it, count the verdicts, and write each packet, as the
+ * program left it, to its verdict's capture.
+ *
+ * The hooks: xdp_runner.c (XDP) and skb_runner.c (tc and socket filters).
+ * A hook owns the meaning of the return value; the loop owns the capture
+ * files, timing and the progress line.
+ */
+#ifndef BPFVM_RUNNER_H
+#define BPFVM_RUNNER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bpfvm.h"
+
+/* Room before the packet (XDP_PACKET_HEADROOM) and the largest record
+ * libpcap hands out (it refuses records above 256 KiB for Ethernet). */
+#define RUNNER_HEADROOM 256
+#define RUNNER_MAX_PACKET 262144
+/* Verdicts of the richest type (tc: ten TC_ACT_* codes). */
+#define RUNNER_MAX_VERDICTS 10
+
+struct runner_opts {
+	const char *in;                        /* the capture (pcap or pcapng) */
+	const char *out[RUNNER_MAX_VERDICTS];  /* per verdict: a capture to write, or NULL */
+	uint32_t ifindex;                      /* ingress (and skb) ifindex */
+	uint32_t rx_queue;                     /* XDP: rx_queue_index */
+	uint32_t mark, priority;               /* tc and socket: the skb's */
+	uint64_t insn_budget;                  /* per run; 0 = none */
+	bool progress;                         /* a progress line on stderr after 1 s */
+};
+
+struct runner_stats {
+	uint64_t packets;
+	uint64_t verdicts[RUNNER_MAX_VERDICTS];
+	uint64_t run_errors;   /* runs that failed (counted as the hook's error verdict) */
+	uint64_t unknown;      /* return values outside the type's codes (counted as the
+				* kernel counts them: XDP aborted, tc unspec) */
+	uint64_t truncated;    /* socket filter: packets kept but cut short */
+	uint64_t elapsed_ns;   /* wall time of the loop, reading included */
+};
+
+/* One packet, as the loop hands it to a hook. The buffer [buf, buf_end)
+ * is writable; the packet starts RUNNER_HEADROOM bytes in. */
+struct runner_packet {
+	uint8_t *buf, *buf_end;
+	uint8_t *data;         /* buf + RUNNER_HEADROOM */
+	size_t len;            /* bytes captured */
+	uint32_t wire_len;     /* bytes on the wire (>= len) */
+};
+
+/* What a hook reports for one packet. */
+struct runner_result {
+	unsigned verdict;      /* index into the hook's verdicts */
+	const uint8_t *out;    /* the packet as the program left it, to write */
+	size_t out_len;
+	uint32_t out_wire_len; /* the wire length to record with it */
+	bool unknown;          /* the return value was none of the type's codes */
+	bool truncated;        /* socket filter: kept, but cut short */
+};
+
+struct runner_hook {
+	const char *what;              /* "an XDP program", for messages */
+	const char *const *verdicts;   /* names, by verdict index ("pass", ...) */
+	unsigned n_verdicts;
+	unsigned error_verdict;        /* where a failed run is counted */
+	/* Fill the context for p, run prog and fill *res. Returns 0, or the
+	 * run's negative errno with err filled (the loop counts it). */
+	int (*run)(const struct bpfvm_prog *prog, const struct runner_opts *o,
+		   const struct runner_packet *p, struct runner_result *res,
+		   struct bpfvm_error *err);
+};
+
+/* The hooks (xdp_runner.c, skb_runner.c). */
+extern const struct runner_hook runner_xdp;
+extern const struct runner_hook runner_tc;
+extern const struct runner_hook runner_socket;
+
+/* The hook for a kernel program type (XDP 6, socket filter 1, tc 3 and
+ * 4), or NULL when the runner cannot feed it. */
+const struct runner_hook *runner_hook_for(uint32_t prog_type);
+
+/* The verdict of hook named name, or -1. */
+int runner_verdict(const struct runner_hook *hook, const char *name);
+
+/*
+ * Run prog on every packet of o->in through hook. Errors are printed on
+ * stderr as "bpfvm run: FILE: ..." naming the record; a failed run is
+ * counted as the hook's error verdict and its message printed once. The
+ * output captures are written to FILE.partial and renamed when the whole
+ * capture was read, so a failure leaves nothing half-written. Returns 0,
+ * or -1 on failure.
+ */
+int runner_run(const struct bpfvm_prog *prog, const struct runner_hook *hook,
+	       const struct runner_opts *o, struct runner_stats *st);
+
+#endif
