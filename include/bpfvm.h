@@ -577,7 +577,16 @@ BPFVM_API bool bpfvm_object__has_btf(const struct bpfvm_object *obj);
 struct btf;
 BPFVM_API const struct btf *bpfvm_object__btf(const struct bpfvm_object *obj);
 BPFVM_API size_t bpfvm_object__prog_cnt(const struct bpfvm_object *obj);
-/* Program i, after bpfvm_object__load(); NULL before. */
+/*
+ * Leave program name (or every program of section name) out of
+ * bpfvm_object__load(), or put it back (libbpf's set_autoload): it is not
+ * verified or loaded, and bpfvm_object__prog() gives NULL for it; prog
+ * array slots naming it stay empty. Before load only. Returns 0, -ENOENT
+ * (no such program), -EBUSY (loaded already), -EINVAL, -ENOMEM.
+ */
+BPFVM_API int bpfvm_object__set_autoload(struct bpfvm_object *obj, const char *name,
+					 bool autoload);
+/* Program i, after bpfvm_object__load(); NULL before (or when left out). */
 BPFVM_API struct bpfvm_prog *bpfvm_object__prog(const struct bpfvm_object *obj, size_t i);
 BPFVM_API const char *bpfvm_object__prog_name(const struct bpfvm_object *obj, size_t i);
 BPFVM_API const char *bpfvm_object__prog_section(const struct bpfvm_object *obj, size_t i);

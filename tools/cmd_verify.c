@@ -213,17 +213,21 @@ static void prog_log_span(const char *log, const struct bpfvm_object *obj, size_
 	*end = next ? next + 1 : log + strlen(log);
 }
 
-/* The program the load error is about: its message names it. */
-static long failed_prog(const struct bpfvm_object *obj, const struct bpfvm_error *err)
+/* Open path and load only program i (the others left out), so that each
+ * program's verdict and statistics are its own. 0: accepted; 1: refused
+ * (err filled); -1: the object cannot be opened (printed). */
+static int load_one(const struct vargs *a, const char *path, size_t i, char *log,
+		    size_t log_size, struct tool_object *o, struct bpfvm_error *err)
 {
-	for (size_t i = 0; i < bpfvm_object__prog_cnt(obj); i++) {
-		char key[300];
-		snprintf(key, sizeof(key), "program '%s' (section %s)",
-			 bpfvm_object__prog_name(obj, i), bpfvm_object__prog_section(obj, i));
-		if (strstr(err->msg, key))
-			return (long)i;
-	}
-	return -1;
+	BPFVM_OPTS(bpfvm_object_opts, oo, .verify = true, .ctx_size = a->ctx_size,
+		   .log_buf = log, .log_size = log_size, .log_level = a->verbose ? 2 : 1);
+	if (tool_object_open_opts(&cmd_verify, path, &oo, false, o))
+		return -1;
+	size_t np = bpfvm_object__prog_cnt(o->obj);
+	for (size_t k = 0; k < np; k++)
+		bpfvm_object__set_autoload(o->obj, bpfvm_object__prog_name(o->obj, k), false);
+	bpfvm_object__set_autoload(o->obj, bpfvm_object__prog_name(o->obj, i), true);
+	return bpfvm_object__load(o->obj, err) ? 1 : 0;
 }
 
 static int verify_object(const struct vargs *a, const char *path, const char *only)
@@ -234,11 +238,8 @@ static int verify_object(const struct vargs *a, const char *path, const char *on
 		fprintf(stderr, "bpfvm verify: %s\n", strerror(ENOMEM));
 		return TOOL_EXIT_FAIL;
 	}
-	log[0] = 0;
 	struct tool_object o;
-	BPFVM_OPTS(bpfvm_object_opts, oo, .verify = true, .ctx_size = a->ctx_size,
-		   .log_buf = log, .log_size = log_size, .log_level = a->verbose ? 2 : 1);
-	if (tool_object_open_opts(&cmd_verify, path, &oo, false, &o)) {
+	if (tool_object_open_opts(&cmd_verify, path, NULL, false, &o)) {
 		tool_object_close(&o);
 		free(log);
 		return TOOL_EXIT_FAIL;
@@ -259,9 +260,7 @@ static int verify_object(const struct vargs *a, const char *path, const char *on
 			return TOOL_EXIT_FAIL;
 		}
 	}
-	struct bpfvm_error err;
-	int rc = bpfvm_object__load(o.obj, &err);
-	long bad = rc ? failed_prog(o.obj, &err) : -1;
+	tool_object_close(&o);
 	struct json j;
 	if (a->json) {
 		json_init(&j, stdout, false);
@@ -269,32 +268,39 @@ static int verify_object(const struct vargs *a, const char *path, const char *on
 		json_key(&j, "object"), json_str(&j, path);
 		json_key(&j, "programs"), json_arr_begin(&j);
 	}
+	int refused = 0, status = TOOL_EXIT_OK;
 	for (size_t i = 0; i < np; i++) {
 		if (want >= 0 && (long)i != want)
 			continue;
+		struct bpfvm_error err;
+		log[0] = 0;
+		int rc = load_one(a, path, i, log, log_size, &o, &err);
+		if (rc < 0) {
+			tool_object_close(&o);
+			status = TOOL_EXIT_FAIL;
+			break;
+		}
+		refused += rc;
 		const char *name = bpfvm_object__prog_name(o.obj, i);
 		const char *type = bpfvm_prog_type_name(bpfvm_object__prog_type(o.obj, i));
 		size_t n = prog_len(o.obj, i);
 		struct bpfvm_verify_stats st = { 0 };
-		bool done = !rc || (bad >= 0 && (long)i < bad);
-		if (done)
+		if (!rc)
 			bpfvm_prog__verified(bpfvm_object__prog(o.obj, i), &st);
-		const char *status = done ? "accepted" : (long)i == bad ? "refused" : "not verified";
 		const char *ls, *le;
 		prog_log_span(log, o.obj, i, &ls, &le);
 		const struct bpfvm_source_line **lines = line_table(o.obj, i);
+		const struct bpfvm_source_line *l =
+			rc && err.insn >= 0 && (size_t)err.insn < n && lines ? lines[err.insn] : NULL;
 		if (a->json) {
 			json_obj_begin(&j);
 			json_key(&j, "name"), json_str(&j, name);
 			json_key(&j, "section"), json_str(&j, bpfvm_object__prog_section(o.obj, i));
 			json_key(&j, "type"), json_str(&j, type ? type : "raw");
-			json_key(&j, "status"), json_str(&j, status);
-			if (done) {
+			json_key(&j, "status"), json_str(&j, rc ? "refused" : "accepted");
+			if (!rc) {
 				stats_json(&j, n, &st);
-			} else if ((long)i == bad) {
-				const struct bpfvm_source_line *l =
-					err.insn >= 0 && (size_t)err.insn < n && lines
-						? lines[err.insn] : NULL;
+			} else {
 				json_key(&j, "insn"), json_i64(&j, err.insn);
 				if (l) {
 					json_key(&j, "file"), json_str(&j, l->file);
@@ -309,19 +315,14 @@ static int verify_object(const struct vargs *a, const char *path, const char *on
 		} else {
 			printf("%s (%s, section %s): ", name, type ? type : "raw",
 			       bpfvm_object__prog_section(o.obj, i));
-			if (done)
+			if (!rc)
 				stats_text(n, &st);
-			else if ((long)i == bad)
-				printf("refused\n");
 			else
-				printf("not verified (an earlier program was refused)\n");
-			if (a->verbose && done)
+				printf("refused\n");
+			if (a->verbose && !rc)
 				print_log(stdout, ls, le, lines, n);
-			if ((long)i == bad) {
+			if (rc) {
 				fflush(stdout); /* the verdict line before the story */
-				const struct bpfvm_source_line *l =
-					err.insn >= 0 && (size_t)err.insn < n && lines
-						? lines[err.insn] : NULL;
 				print_log(stderr, ls, le, lines, n);
 				if (l)
 					fprintf(stderr, "%s:%u: %s\n%s%s", l->file, l->line, err.msg,
@@ -331,20 +332,15 @@ static int verify_object(const struct vargs *a, const char *path, const char *on
 			}
 		}
 		free(lines);
+		tool_object_close(&o);
 	}
-	if (rc && bad < 0)
-		tool_print_error("verify", &err); /* not a program's refusal (maps, ...) */
 	if (a->json) {
 		json_arr_end(&j);
-		if (rc && bad < 0)
-			json_key(&j, "error"), json_str(&j, err.msg);
 		json_obj_end(&j);
 		json_end(&j);
 	}
-	tool_object_close(&o);
 	free(log);
-	/* refused: only the programs asked about count */
-	return rc && (want < 0 || want >= bad || bad < 0) ? TOOL_EXIT_FAIL : TOOL_EXIT_OK;
+	return refused ? TOOL_EXIT_FAIL : status;
 }
 
 static int main_verify(int argc, char **argv)

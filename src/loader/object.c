@@ -31,6 +31,7 @@ struct bpfvm_object {
 	struct elf_obj *elf;
 	struct bpfvm_map **maps;   /* elf->n_maps, after load */
 	struct bpfvm_prog **progs; /* elf->n_progs, after load */
+	bool *noload;              /* elf->n_progs: left out of the load */
 	/* line info in the public shape, per program (parallel to elf lines) */
 	struct bpfvm_source_line **lines;
 };
@@ -180,6 +181,7 @@ void bpfvm_object__close(struct bpfvm_object *obj)
 		elf_obj_free(obj->elf);
 	}
 	free(obj->lines);
+	free(obj->noload);
 	free(obj->name);
 	free(obj);
 }
@@ -233,8 +235,11 @@ static int apply_inits(struct bpfvm_object *obj, struct bpfvm_error *err)
 		for (size_t k = 0; k < d->n_inits; k++) {
 			const struct elf_map_init *in = &d->inits[k];
 			uint32_t id = 0;
-			if (in->prog_idx >= 0 && (size_t)in->prog_idx < elf->n_progs)
+			if (in->prog_idx >= 0 && (size_t)in->prog_idx < elf->n_progs) {
+				if (!obj->progs[in->prog_idx])
+					continue; /* left out of the load */
 				id = bpfvm_prog__id(obj->progs[in->prog_idx]);
+			}
 			else if (in->map_idx >= 0 && (size_t)in->map_idx < elf->n_maps)
 				id = bpfvm_map__id(obj->maps[in->map_idx]);
 			else
@@ -269,15 +274,19 @@ int bpfvm_object__load(struct bpfvm_object *obj, struct bpfvm_error *err)
 		if (ret)
 			goto fail;
 	}
+	if (obj->log_buf && obj->log_size)
+		obj->log_buf[0] = 0;
 	for (size_t i = 0; i < elf->n_progs; i++) {
 		const struct elf_prog *p = &elf->progs[i];
+		if (obj->noload && obj->noload[i])
+			continue;
 		BPFVM_OPTS(bpfvm_load_opts, lo, .name = p->name, .maps = obj->maps,
 			   .n_maps = elf->n_maps, .prog_type = p->prog_type, .verify = obj->verify,
 			   .ctx_size = obj->ctx_size, .engine = obj->engine,
 			   .allow_fallback = obj->allow_fallback);
 		/* each program's log follows a header line naming it */
 		if (obj->log_buf && obj->log_size > 1) {
-			size_t used = i ? strnlen(obj->log_buf, obj->log_size - 1) : 0;
+			size_t used = strnlen(obj->log_buf, obj->log_size - 1);
 			int k = snprintf(obj->log_buf + used, obj->log_size - used,
 					 "program '%s' (section %s):\n", p->name, p->section);
 			used += k < 0 ? 0 : (size_t)k < obj->log_size - used ? (size_t)k
@@ -363,6 +372,27 @@ const struct bpfvm_insn *bpfvm_object__prog_insns(const struct bpfvm_object *obj
 	if (n)
 		*n = p ? p->n_insns : 0;
 	return p ? p->insns : NULL;
+}
+
+int bpfvm_object__set_autoload(struct bpfvm_object *obj, const char *name, bool autoload)
+{
+	if (!obj || !name)
+		return -EINVAL;
+	if (obj->progs)
+		return -EBUSY;
+	if (!obj->noload) {
+		obj->noload = calloc(obj->elf->n_progs + 1, sizeof(*obj->noload));
+		if (!obj->noload)
+			return -ENOMEM;
+	}
+	int found = -ENOENT;
+	for (size_t i = 0; i < obj->elf->n_progs; i++)
+		if (!strcmp(obj->elf->progs[i].name, name) ||
+		    !strcmp(obj->elf->progs[i].section, name)) {
+			obj->noload[i] = !autoload;
+			found = 0;
+		}
+	return found;
 }
 
 struct bpfvm_prog *bpfvm_object__find_prog(const struct bpfvm_object *obj, const char *name)

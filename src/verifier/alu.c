@@ -221,6 +221,13 @@ static int do_lddw(struct venv *env, struct vstate *s, const struct isa_insn *in
 		*dst = vreg_const(in->imm64);
 		return 0;
 	}
+	if (src == 4) { /* code_addr: a callback for a helper */
+		*dst = vreg_not_init();
+		dst->type = VT_PTR_TO_FUNC;
+		dst->off = (int32_t)((int64_t)pc + 1 + raw->imm);
+		dst->s = scal_const(0);
+		return 0;
+	}
 	if ((uint32_t)raw->imm >= env->prog->n_maps)
 		return vfy_err(env, -EINVAL, pc, "ld_imm64 refers to a map the program lacks");
 	const struct bpfvm_map *map = env->prog->maps[(uint32_t)raw->imm];

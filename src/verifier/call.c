@@ -29,6 +29,9 @@
 enum { FN_TAIL_CALL = 12, FN_SPIN_LOCK = 93, FN_SPIN_UNLOCK = 94 };
 
 struct argmeta {
+	bool has_cb;
+	uint32_t cb_target;               /* PTR_TO_FUNC: the callback */
+	struct vreg cb_ctx;               /* PTR_TO_STACK_OR_NULL */
 	const struct bpfvm_map *lock_map; /* PTR_TO_SPIN_LOCK: where */
 	uint32_t lock_id;
 	int64_t lock_off;
@@ -158,6 +161,28 @@ static int check_arg(struct venv *env, struct vstate *s, uint32_t pc, const char
 			return vfy_err(env, -EACCES, pc,
 				       "r%u (%s) must be the unmodified ctx pointer", regno, what);
 		return 0;
+	case BPFVM_ARG_PTR_TO_FUNC:
+		if (r->type != VT_PTR_TO_FUNC)
+			return vfy_err(env, -EACCES, pc,
+				       "r%u (%s) must be a function (ld_imm64 of a static function), "
+				       "not a %s",
+				       regno, what, w);
+		meta->has_cb = true;
+		meta->cb_target = (uint32_t)r->off;
+		return 0;
+	case BPFVM_ARG_PTR_TO_STACK_OR_NULL:
+		if (r->type == VT_SCALAR && scal_is_const(&r->s) && r->s.t.value == 0) {
+			vfy_mark_precise(env, s, regno);
+			meta->cb_ctx = *r;
+			return 0;
+		}
+		if (r->type != VT_PTR_TO_STACK || !scal_is_const(&r->s))
+			return vfy_err(env, -EACCES, pc,
+				       "r%u (%s) must point into the stack at a constant offset, or "
+				       "be NULL, not be a %s",
+				       regno, what, w);
+		meta->cb_ctx = *r;
+		return 0;
 	case BPFVM_ARG_PTR_TO_SPIN_LOCK: {
 		if (r->type != VT_PTR_TO_MAP_VALUE)
 			return vfy_err(env, -EACCES, pc,
@@ -257,6 +282,11 @@ int vfy_helper_call(struct venv *env, struct vstate *s, const struct isa_insn *i
 		s->lock_id = s->lock_insn = 0;
 		s->lock_off = 0;
 	}
+	if (meta.has_cb) {
+		int err = vfy_callback_call(env, s, pc, id, meta.cb_target, meta.map, &meta.cb_ctx);
+		if (err)
+			return err;
+	}
 	if (hook_helper_changes_pkt(id))
 		vfy_pkt_invalidate(s);
 	struct vframe *f = vcur(s);
@@ -348,6 +378,8 @@ int vfy_exit(struct venv *env, struct vstate *s, uint32_t pc, uint32_t *next_pc,
 			       "r0 is not initialised at exit: set the %s value before exit",
 			       s->curframe ? "function's return" : "program's return");
 	vreg_describe(r0, w, sizeof(w));
+	if (f->callback)
+		return vfy_callback_exit(env, s, pc, next_pc);
 	if (s->curframe == 0) {
 		if (r0->type != VT_SCALAR)
 			return vfy_err(env, -EACCES, pc,
@@ -413,9 +445,15 @@ static int walk(struct venv *env, uint32_t start, uint32_t depth, uint32_t total
 	uint32_t end = subprog_end(env, start);
 	for (uint32_t pc = start; pc < end; pc++) {
 		const struct isa_insn *in = &env->insns[pc];
-		if (in->id == ISA__WIDE_HI || isa_table[in->id].shape != ISA_SHAPE_CALL_LOCAL)
+		if (in->id == ISA__WIDE_HI)
 			continue;
-		uint32_t target = (uint32_t)((int64_t)pc + 1 + in->imm);
+		uint32_t target;
+		if (isa_table[in->id].shape == ISA_SHAPE_CALL_LOCAL)
+			target = (uint32_t)((int64_t)pc + 1 + in->imm);
+		else if (isa_table[in->id].shape == ISA_SHAPE_CALL_HELPER && env->cb_target[pc])
+			target = env->cb_target[pc] - 1; /* a helper calling a callback */
+		else
+			continue;
 		if (!env->is_subprog[target])
 			continue; /* never reached */
 		int err = walk(env, target, depth + 1, total, pc, worst);

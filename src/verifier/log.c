@@ -99,6 +99,7 @@ void vlog_reg(char *b, size_t size, const struct vreg *r)
 		[VT_PTR_TO_PACKET] = "pkt",
 		[VT_PTR_TO_PACKET_META] = "pkt_meta",
 		[VT_PTR_TO_PACKET_END] = "pkt_end",
+		[VT_PTR_TO_FUNC] = "func",
 	};
 	switch (r->type) {
 	case VT_NOT_INIT:

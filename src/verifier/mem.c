@@ -313,6 +313,11 @@ static int access(struct venv *env, struct vstate *s, uint32_t pc, unsigned regn
 			return vfy_err(env, -EACCES, pc, "atomic operations on ctx are not allowed");
 		if ((err = region_check(env, pc, regno, p, off, size, verb)))
 			return err;
+		if (write && p->rdonly)
+			return vfy_err(env, -EACCES, pc,
+				       "write through r%u, which points to read-only memory (the key "
+				       "bpf_for_each_map_elem passes its callback)",
+				       regno);
 		if (p->type == VT_PTR_TO_MAP_VALUE) {
 			if (write && (p->map->map_flags & BPFVM_F_RDONLY_PROG))
 				return vfy_err(env, -EACCES, pc,
@@ -443,6 +448,9 @@ int vfy_helper_mem(struct venv *env, struct vstate *s, uint32_t pc, unsigned reg
 	case VT_PTR_TO_MEM:
 		if ((err = region_check(env, pc, regno, p, 0, size_umax, what)))
 			return err;
+		if (write && p->rdonly)
+			return vfy_err(env, -EACCES, pc, "%s (r%u) points to read-only memory", what,
+				       regno);
 		if (write && p->type == VT_PTR_TO_MAP_VALUE &&
 		    (p->map->map_flags & BPFVM_F_RDONLY_PROG))
 			return vfy_err(env, -EACCES, pc,

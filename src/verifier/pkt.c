@@ -49,9 +49,9 @@ int vfy_pkt_access(struct venv *env, uint32_t pc, unsigned regno, const struct v
 	if (a + (int64_t)size > (int64_t)p->range)
 		return vfy_err(env, -EACCES, pc,
 			       "the %s pointer r%u may be past %s here: add a bounds check "
-			       "before %s %llu bytes at offset %lld (proved: %u bytes)",
+			       "before %s %llu byte%s at offset %lld (proved: %u bytes)",
 			       what, regno, end, write ? "writing" : "reading",
-			       (unsigned long long)size, (long long)a, p->range);
+			       (unsigned long long)size, size == 1 ? "" : "s", (long long)a, p->range);
 	return 0;
 }
 

@@ -239,6 +239,11 @@ static void mark_all_ancestors(struct vstate *s)
 		vstate_for_each_reg(&p->st, mark_all, NULL);
 }
 
+void vfy_mark_all_precise(struct vstate *s)
+{
+	mark_all_ancestors(s);
+}
+
 /* Follow the demand bt back from the end of s's history (minus its last
  * entry when skip_last: the instruction now being checked). */
 static void backtrack(const struct venv *env, struct vstate *s, struct bt *bt, bool skip_last)

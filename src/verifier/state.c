@@ -70,6 +70,7 @@ const char *vtype_name(unsigned type)
 		[VT_PTR_TO_PACKET] = "packet pointer",
 		[VT_PTR_TO_PACKET_META] = "packet meta pointer",
 		[VT_PTR_TO_PACKET_END] = "packet end pointer",
+		[VT_PTR_TO_FUNC] = "function pointer",
 	};
 	return type < VT__COUNT ? names[type] : "?";
 }
@@ -218,8 +219,13 @@ static bool check_ids(struct idmap *m, uint32_t old, uint32_t cur)
 	return true;
 }
 
-static bool regsafe(const struct vreg *old, const struct vreg *cur, struct idmap *m, bool exact)
+/* How states compare: for pruning (only precise scalars), all scalars by
+ * range (loops through callbacks), or exactly (infinite loops). */
+enum { CMP_COVERS, CMP_WITHIN, CMP_EXACT };
+
+static bool regsafe(const struct vreg *old, const struct vreg *cur, struct idmap *m, int mode)
 {
+	bool exact = mode == CMP_EXACT;
 	if (exact) {
 		if (old->type != cur->type)
 			return false;
@@ -235,10 +241,10 @@ static bool regsafe(const struct vreg *old, const struct vreg *cur, struct idmap
 		if (exact)
 			return scal_equal(&old->s, &cur->s);
 		/* no check below old relied on its value (precise.c) */
-		return !old->precise || scal_within(&old->s, &cur->s);
+		return (mode == CMP_COVERS && !old->precise) || scal_within(&old->s, &cur->s);
 	}
 	if (old->off != cur->off || old->map != cur->map || old->frameno != cur->frameno ||
-	    old->mem_size != cur->mem_size)
+	    old->mem_size != cur->mem_size || old->rdonly != cur->rdonly)
 		return false;
 	if (!check_ids(m, old->id, cur->id) || !check_ids(m, old->ref_id, cur->ref_id))
 		return false;
@@ -258,22 +264,22 @@ static bool bytesafe(uint8_t o, uint8_t c, const struct vslot *cs)
 	       (c == SB_ZERO || (c == SB_SPILL && cs->spill.type == VT_SCALAR));
 }
 
-static bool slotsafe(const struct vslot *os, const struct vslot *cs, struct idmap *m, bool exact)
+static bool slotsafe(const struct vslot *os, const struct vslot *cs, struct idmap *m, int mode)
 {
-	if (exact) {
+	if (mode == CMP_EXACT) {
 		if (memcmp(os->b, cs->b, 8) || os->spill_size != cs->spill_size)
 			return false;
-		return !os->spill_size || regsafe(&os->spill, &cs->spill, m, true);
+		return !os->spill_size || regsafe(&os->spill, &cs->spill, m, mode);
 	}
 	unsigned from = 0;
 	if (os->spill_size) {
 		if (cs->spill_size == os->spill_size) {
-			if (!regsafe(&os->spill, &cs->spill, m, false))
+			if (!regsafe(&os->spill, &cs->spill, m, mode))
 				return false;
 		} else {
 			/* an imprecise spilled scalar: any initialised bytes that
 			 * are not a pointer do */
-			if (os->spill.type != VT_SCALAR || os->spill.precise)
+			if (os->spill.type != VT_SCALAR || os->spill.precise || mode != CMP_COVERS)
 				return false;
 			for (unsigned k = 0; k < os->spill_size; k++)
 				if (cs->b[k] == SB_INVALID ||
@@ -289,14 +295,14 @@ static bool slotsafe(const struct vslot *os, const struct vslot *cs, struct idma
 }
 
 static bool stacksafe(const struct vframe *old, const struct vframe *cur, struct idmap *m,
-		      bool exact)
+		      int mode)
 {
 	static const struct vslot empty;
 	uint32_t n = old->nslots > cur->nslots ? old->nslots : cur->nslots;
 	for (uint32_t i = 0; i < n; i++) {
 		const struct vslot *os = i < old->nslots ? &old->stack[i] : &empty;
 		const struct vslot *cs = i < cur->nslots ? &cur->stack[i] : &empty;
-		if (!slotsafe(os, cs, m, exact))
+		if (!slotsafe(os, cs, m, mode))
 			return false;
 	}
 	return true;
@@ -323,7 +329,7 @@ static bool refsafe(const struct vstate *old, const struct vstate *cur, struct i
 }
 
 static bool states_cmp(const struct venv *env, const struct vstate *old,
-		       const struct vstate *cur, bool exact)
+		       const struct vstate *cur, int mode)
 {
 	if (old->curframe != cur->curframe)
 		return false;
@@ -333,28 +339,34 @@ static bool states_cmp(const struct venv *env, const struct vstate *old,
 	bool ok = refsafe(old, cur, m);
 	for (uint32_t f = 0; f <= old->curframe && ok; f++) {
 		const struct vframe *of = old->fr[f], *cf = cur->fr[f];
-		if (of->callsite != cf->callsite || of->subprog != cf->subprog) {
+		if (of->callsite != cf->callsite || of->subprog != cf->subprog ||
+		    of->callback != cf->callback || of->cb_nrefs != cf->cb_nrefs) {
 			ok = false;
 			break;
 		}
 		uint16_t live = vfy_live_regs(env, old, f);
 		for (int r = 0; r < BPFVM_NREGS && ok; r++) {
-			if (!exact && !(live & (1u << r)) && r != 10)
+			if (mode != CMP_EXACT && !(live & (1u << r)) && r != 10)
 				continue;
-			ok = regsafe(&of->regs[r], &cf->regs[r], m, exact);
+			ok = regsafe(&of->regs[r], &cf->regs[r], m, mode);
 		}
 		if (ok)
-			ok = stacksafe(of, cf, m, exact);
+			ok = stacksafe(of, cf, m, mode);
 	}
 	return ok;
 }
 
 bool vstate_covers(const struct venv *env, const struct vstate *old, const struct vstate *cur)
 {
-	return states_cmp(env, old, cur, false);
+	return states_cmp(env, old, cur, CMP_COVERS);
+}
+
+bool vstate_within(const struct venv *env, const struct vstate *old, const struct vstate *cur)
+{
+	return states_cmp(env, old, cur, CMP_WITHIN);
 }
 
 bool vstate_equal(const struct venv *env, const struct vstate *a, const struct vstate *b)
 {
-	return states_cmp(env, a, b, true);
+	return states_cmp(env, a, b, CMP_EXACT);
 }

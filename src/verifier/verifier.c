@@ -167,6 +167,11 @@ static void analyse(struct venv *env)
 			if (pc + 1 < n)
 				env->prune_point[pc + 1] = 1;
 			break;
+		case ISA_SHAPE_CALL_HELPER:
+			/* a callback loop comes back here (callback.c) */
+			if (vfy_calls_callback(env, (uint32_t)in->imm))
+				env->prune_point[pc] = 2;
+			break;
 		default:
 			break;
 		}
@@ -294,9 +299,24 @@ static int visit(struct venv *env, struct vstate *s, uint32_t pc)
 	 * kernel's jmp_history bound): pending copies carry it */
 	if (s->hlen > VFY_MAX_HIST)
 		add = true;
+	/* a callback loop converges only against states kept at its call */
+	if (env->prune_point[pc] == 2)
+		add = true;
+	struct vsl *loop_old = NULL;
 	for (struct vsl **pp = &env->explored[pc], *sl; (sl = *pp);) {
-		if (sl->branches) {
-			if (vstate_equal(env, &sl->st, s)) {
+		if (sl->branches && env->prune_point[pc] == 2) {
+			/* a callback loop: the iterations from s are among those
+			 * being explored from sl (callback.c) */
+			if (vstate_within(env, &sl->st, s)) {
+				vfy_mark_all_precise(s);
+				sl->hits++;
+				env->st.pruned++;
+				return 1;
+			}
+			if (!loop_old)
+				loop_old = sl;
+		} else if (sl->branches) {
+			if (sl->st.cb_depth == s->cb_depth && vstate_equal(env, &sl->st, s)) {
 				if (!s->backedge_pc && !s->backedge_to) {
 					s->backedge_to = pc;
 					s->backedge_pc = pc;
@@ -317,6 +337,8 @@ static int visit(struct venv *env, struct vstate *s, uint32_t pc)
 		}
 		pp = &sl->next;
 	}
+	if (loop_old)
+		vfy_callback_widen(&loop_old->st, s);
 	if (!add)
 		return 0;
 	struct vsl *sl = calloc(1, sizeof(*sl));
@@ -479,6 +501,20 @@ static int run_path(struct venv *env, struct vstate *s, struct pending *pend)
 		case ISA_SHAPE_CALL_HELPER:
 			if ((err = vfy_helper_call(env, s, in, pc)))
 				return err;
+			if (env->cb_pending) { /* the callback's call: a path of its own */
+				struct vstate *cb = env->cb_pending;
+				env->cb_pending = NULL;
+				err = push(env, pend, cb); /* moves *cb into pend */
+				if (err)
+					vstate_free(cb);
+				free(cb);
+				if (err) {
+					return vfy_err(env, err, pc,
+						       err == -E2BIG ? "the program is too complex: too "
+								       "many branches pending"
+								     : "out of memory");
+				}
+			}
 			s->pc = pc + 1;
 			break;
 		case ISA_SHAPE_CALL_LOCAL: {
@@ -554,9 +590,10 @@ int vfy_check(struct bpfvm_prog *prog, const struct vfy_opts *opts,
 	env.live_in = calloc(env.n, sizeof(*env.live_in));
 	env.explored = calloc(env.n, sizeof(*env.explored));
 	env.subprog_depth = calloc(env.n, sizeof(*env.subprog_depth));
+	env.cb_target = calloc(env.n, sizeof(*env.cb_target));
 	env.rw = calloc(env.n, sizeof(*env.rw));
 	if (!env.prune_point || !env.is_subprog || !env.live_in || !env.explored ||
-	    !env.subprog_depth || !env.rw) {
+	    !env.subprog_depth || !env.rw || !env.cb_target) {
 		ret = err_set(err, -ENOMEM, "out of memory");
 		goto out;
 	}
@@ -616,6 +653,7 @@ out:
 	free(env.live_in);
 	free(env.explored);
 	free(env.subprog_depth);
+	free(env.cb_target);
 	free(env.rw);
 	return ret < 0 ? ret : 0;
 }

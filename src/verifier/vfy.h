@@ -41,6 +41,7 @@ enum vtype {
 	VT_PTR_TO_PACKET,       /* id, off, range: bytes [off, range) proved inside */
 	VT_PTR_TO_PACKET_META,
 	VT_PTR_TO_PACKET_END,
+	VT_PTR_TO_FUNC,         /* a subprogram (ld_imm64 code_addr): off = its insn */
 	VT__COUNT,
 };
 
@@ -49,6 +50,7 @@ struct vreg {
 	uint8_t frameno;  /* PTR_TO_STACK: the frame it points into */
 	uint8_t precise;  /* scalars in stored states: some check below relied
 			   * on the value (precise.c); others never prune apart */
+	uint8_t rdonly;   /* PTR_TO_MEM: read-only (a for_each callback's key) */
 	int32_t off;      /* pointers: fixed offset */
 	uint32_t id;      /* *_OR_NULL: registers sharing a null check */
 	uint32_t ref_id;  /* PTR_TO_MEM from ringbuf: the reservation */
@@ -73,6 +75,10 @@ struct vslot {
 struct vframe {
 	struct vreg regs[BPFVM_NREGS];
 	uint32_t callsite;  /* the call insn in the caller (frames > 0) */
+	/* a callback frame (bpf_loop, for_each_map_elem): its exit returns
+	 * to the helper call, which may call it again (callback.c) */
+	uint8_t callback;
+	uint32_t cb_nrefs;  /* references held when it was entered */
 	uint32_t subprog;   /* first insn of the function */
 	uint32_t frameno;
 	uint32_t nslots;    /* allocated slots */
@@ -107,6 +113,8 @@ struct vstate {
 	uint32_t backedge_to;
 	struct vframe *fr[VFY_MAX_FRAMES];
 	struct vsl *parent;     /* nearest stored ancestor */
+	uint32_t cb_depth;      /* callback calls on the path (an equal state in
+				 * a later iteration is no infinite loop) */
 	uint32_t nrefs;         /* references held */
 	struct vref refs[VFY_MAX_REFS];
 	/* the bpf_spin_lock held (lock_map != NULL): the map value it is in
@@ -159,6 +167,10 @@ struct venv {
 	/* per subprog (indexed by first insn): the deepest stack use */
 	uint32_t *subprog_depth;    /* n entries, only subprog starts used */
 	uint8_t *is_subprog;
+	/* callbacks: per helper-call insn, the callback it calls + 1; a
+	 * callback state the call made, for the driver to push */
+	uint32_t *cb_target;
+	struct vstate *cb_pending;
 	/* loop heuristic: counters at the last stored state */
 	uint64_t prev_insns, jmps, prev_jmps;
 	char *log;
@@ -185,6 +197,8 @@ int vstate_copy(struct vstate *dst, const struct vstate *src);
 static inline struct vframe *vcur(struct vstate *s) { return s->fr[s->curframe]; }
 /* old covers cur: every run from cur is a run old already proved safe. */
 bool vstate_covers(const struct venv *env, const struct vstate *old, const struct vstate *cur);
+/* Every value of cur is one of old's, all scalars compared (loops). */
+bool vstate_within(const struct venv *env, const struct vstate *old, const struct vstate *cur);
 /* Exactly the same abstract state (loop detection). */
 bool vstate_equal(const struct venv *env, const struct vstate *a, const struct vstate *b);
 /* The registers of frame f that are live at s's point (liveness). */
@@ -260,6 +274,18 @@ void vfy_ref_drop(struct vstate *s, uint32_t id);
  * the program (what: "exit"), or a call (what: the callee's name). */
 int vfy_ref_check_exit(struct venv *env, struct vstate *s, uint32_t pc);
 int vfy_lock_check_call(struct venv *env, struct vstate *s, uint32_t pc, const char *what);
+/* callback.c: helpers that call back into the program. */
+bool vfy_calls_callback(const struct venv *env, uint32_t helper_id);
+/* At the helper call: set up the callback's first call (into
+ * env->cb_pending) from s, whose args were checked. */
+int vfy_callback_call(struct venv *env, struct vstate *s, uint32_t pc, uint32_t helper_id,
+		      uint32_t target, const struct bpfvm_map *map, const struct vreg *cb_ctx);
+/* A callback's exit: check r0, pop its frame, back to the call. */
+int vfy_callback_exit(struct venv *env, struct vstate *s, uint32_t pc, uint32_t *next_pc);
+/* Widen cur's scalars that changed since old (an earlier visit of the
+ * same call in the same loop) and old did not rely on. */
+void vfy_callback_widen(const struct vstate *old, struct vstate *cur);
+
 /* precise.c */
 /* Record that s executes pc now (-ENOMEM), and that it touched stack slot
  * slot of frame frameno. */
@@ -268,6 +294,9 @@ void vfy_hist_stack(struct vstate *s, uint32_t frameno, uint32_t slot);
 /* The instruction being checked relies on the value of r<regno> (a
  * scalar): mark its sources precise in the stored ancestors. */
 void vfy_mark_precise(const struct venv *env, struct vstate *s, unsigned regno);
+/* Every scalar of s's stored ancestors is precise (a prune whose reasons
+ * are not known yet). */
+void vfy_mark_all_precise(struct vstate *s);
 /* cur was pruned by old: what old's safety relied on, cur's does too. */
 void vfy_propagate_precision(const struct venv *env, const struct vstate *old,
 			     struct vstate *cur);

@@ -124,7 +124,7 @@ if [[ -n "$progs" && -f "$progs/xdp_missing_check.o" ]]; then
   contains "$out" "xdp_parse (xdp, section xdp): accepted:"; contains "$out" "tc_mark (sched_cls"
   expect 1 "$bpfvm" verify "$progs/xdp_missing_check.o"
   contains "$out" "xdp_ttl (xdp, section xdp): refused"
-  contains "$out" "xdp_ok (xdp, section xdp): not verified"
+  contains "$out" "xdp_ok (xdp, section xdp): accepted:"
   contains "$err" "xdp_missing_check.c:21: program 'xdp_ttl'"
   contains "$err" "may be past data_end here: add a bounds check"
   contains "$err" "the path of branches to insn"

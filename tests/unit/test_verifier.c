@@ -343,6 +343,28 @@ static const struct vt tests[] = {
 	   LOOKUP4(1), I_JMP_IMM(BI_JEQ, 0, 0, 4), MOVR(1, 0), ADD(1, 46), I_CALL(93), MOV(0, 0),
 	   EXIT),
 #undef RESERVE8
+	/* ---- callbacks (bpf_loop): verified as a loop around the call */
+#define LOOP_CALL(CB_OFF) I_ST(BI_DW, 10, -8, 0), MOV(1, 10), I_LD_IMM64_RAW(2, 4, CB_OFF, 0), \
+	MOVR(3, 10), ADD(3, -8), MOV(4, 0), I_CALL(181)
+	OK("bpf_loop counting in the caller's stack", 0, LOOP_CALL(7), MOV(0, 0), EXIT,
+	   I_LDX(BI_DW, 3, 2, 0), ADD(3, 1), I_STX(BI_DW, 2, 3, 0), MOV(0, 0), EXIT),
+	NO("bpf_loop: what the callback stored is used after the loop", 0, -EACCES, 12,
+	   "outside the 64-byte map value", LOOP_CALL(11), I_LDX(BI_DW, 6, 10, -8),
+	   LDMAPVAL(7, 3, 0), I_ALU64_REG(BI_ADD, 7, 6), I_LDX(BI_B, 0, 7, 0), EXIT, MOV(3, 100),
+	   I_STX(BI_DW, 2, 3, 0), MOV(0, 0), EXIT),
+	/* a counter the callback increments: any number of iterations (the
+	 * verifier follows them until the offset leaves the value) */
+	NO("bpf_loop: a counter the callback increments, used after it", 0, -EACCES, 12,
+	   "outside the 64-byte map value", LOOP_CALL(11), I_LDX(BI_DW, 6, 10, -8), LDMAPVAL(7, 3, 0),
+	   I_ALU64_REG(BI_ADD, 7, 6), I_LDX(BI_B, 0, 7, 0), EXIT, I_LDX(BI_DW, 3, 2, 0), ADD(3, 1),
+	   I_STX(BI_DW, 2, 3, 0), MOV(0, 0), EXIT),
+	NO("bpf_loop callback returns 2", 0, -EACCES, 11, "must return 0 (go on) or 1 (stop)",
+	   LOOP_CALL(7), MOV(0, 0), EXIT, MOV(0, 2), EXIT),
+	NO("bpf_loop callback reads above the caller's frame", 0, -EACCES, 10,
+	   "above the stack frame", LOOP_CALL(7), MOV(0, 0), EXIT, I_LDX(BI_DW, 0, 2, 8), EXIT),
+	NO("bpf_loop callback is a scalar", 0, -EACCES, 6, "must be a function", I_ST(BI_DW, 10, -8, 0),
+	   MOV(1, 10), MOV(2, 0), MOVR(3, 10), ADD(3, -8), MOV(4, 0), I_CALL(181), MOV(0, 0), EXIT),
+#undef LOOP_CALL
 	NO("helper clobbers r1-r5", 4, -EACCES, 1, "r1 is not initialised", I_CALL(5),
 	   I_LDX(BI_B, 0, 1, 0), EXIT),
 
