@@ -467,6 +467,17 @@ static int print_summary(const struct run_args *a, const struct summary *sm)
 			json_key(&j, "truncated");
 			json_u64(&j, st->truncated);
 		}
+		json_key(&j, "redirect_targets");
+		json_obj_begin(&j);
+		for (unsigned t = 0; t < st->n_targets; t++) {
+			json_key(&j, st->targets[t]);
+			json_u64(&j, st->target_count[t]);
+		}
+		if (st->other_targets) {
+			json_key(&j, "other");
+			json_u64(&j, st->other_targets);
+		}
+		json_obj_end(&j);
 		json_key(&j, "run_errors");
 		json_u64(&j, st->run_errors);
 		json_key(&j, "unknown_returns");
@@ -505,6 +516,10 @@ static int print_summary(const struct run_args *a, const struct summary *sm)
 		printf("%-10s %" PRIu64 "\n", hook->verdicts[v], st->verdicts[v]);
 	if (is_socket)
 		printf("truncated: %" PRIu64 " (of pass: kept, cut short)\n", st->truncated);
+	for (unsigned t = 0; t < st->n_targets; t++)
+		printf("  -> %s: %" PRIu64 "\n", st->targets[t], st->target_count[t]);
+	if (st->other_targets)
+		printf("  -> other targets: %" PRIu64 "\n", st->other_targets);
 	if (st->run_errors)
 		printf("run errors: %" PRIu64 " (counted as %s)\n", st->run_errors,
 		       hook->verdicts[hook->error_verdict]);
@@ -681,8 +696,24 @@ static int run_object(const struct run_args *a)
 		if (global_set_arg("run", obj, a->sets.v[i]))
 			goto out;
 	if (bpfvm_object__load(obj, &err)) {
-		tool_print_error("run", &err);
-		goto out;
+		/* Another program of the object was refused: run this one
+		 * alone (tail calls into the others find empty slots). */
+		char mine[512];
+		snprintf(mine, sizeof(mine), "program '%s' (section", name);
+		if (!strstr(err.msg, "program '") || strstr(err.msg, mine)) {
+			tool_print_error("run", &err);
+			goto out;
+		}
+		char why[BPFVM_ERR_MSG_MAX + BPFVM_ERR_FILE_MAX + 64];
+		bpfvm_error__format(&err, why, sizeof(why));
+		fprintf(stderr, "bpfvm run: %s\nbpfvm run: loading '%s' alone; tail calls into the "
+				"other programs find empty slots\n", why, name);
+		for (size_t i = 0; i < bpfvm_object__prog_cnt(obj); i++)
+			bpfvm_object__set_autoload(obj, bpfvm_object__prog_name(obj, i), i == idx);
+		if (bpfvm_object__load(obj, &err)) {
+			tool_print_error("run", &err);
+			goto out;
+		}
 	}
 	struct bpfvm_prog *prog = bpfvm_object__prog(obj, idx);
 	if (a->jit && bpfvm_prog__engine(prog) != BPFVM_ENGINE_JIT)

@@ -36,6 +36,30 @@ const struct runner_hook *runner_hook_for(uint32_t prog_type)
 	}
 }
 
+void runner_target(struct runner_result *res, const struct bpfvm_map *map, uint32_t key,
+		   uint32_t ifindex)
+{
+	if (map)
+		snprintf(res->target, sizeof(res->target), "map %s[%u]", bpfvm_map__name(map), key);
+	else
+		snprintf(res->target, sizeof(res->target), "ifindex %u", ifindex);
+}
+
+static void count_target(struct runner_stats *st, const char *target)
+{
+	for (unsigned i = 0; i < st->n_targets; i++)
+		if (!strcmp(st->targets[i], target)) {
+			st->target_count[i]++;
+			return;
+		}
+	if (st->n_targets == RUNNER_MAX_TARGETS) {
+		st->other_targets++;
+		return;
+	}
+	snprintf(st->targets[st->n_targets], sizeof(st->targets[0]), "%s", target);
+	st->target_count[st->n_targets++] = 1;
+}
+
 int runner_verdict(const struct runner_hook *hook, const char *name)
 {
 	for (unsigned v = 0; v < hook->n_verdicts; v++)
@@ -170,6 +194,8 @@ int runner_run(const struct bpfvm_prog *prog, const struct runner_hook *hook,
 			res.unknown = res.truncated = false;
 		}
 		st->verdicts[res.verdict]++;
+		if (res.target[0])
+			count_target(st, res.target);
 		st->unknown += res.unknown;
 		st->truncated += res.truncated;
 		if (out.d[res.verdict]) {

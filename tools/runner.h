@@ -24,6 +24,8 @@
 #define RUNNER_MAX_PACKET 262144
 /* Verdicts of the richest type (tc: ten TC_ACT_* codes). */
 #define RUNNER_MAX_VERDICTS 10
+/* Distinct redirect targets counted (more are counted as "other"). */
+#define RUNNER_MAX_TARGETS 16
 
 struct runner_opts {
 	const char *in;                        /* the capture (pcap or pcapng) */
@@ -42,6 +44,12 @@ struct runner_stats {
 	uint64_t unknown;      /* return values outside the type's codes (counted as the
 				* kernel counts them: XDP aborted, tc unspec) */
 	uint64_t truncated;    /* socket filter: packets kept but cut short */
+	/* redirects by target ("ifindex 3", "map tx_ports[2]"), as the
+	 * program recorded them (bpf_redirect, bpf_redirect_map) */
+	char targets[RUNNER_MAX_TARGETS][80];
+	uint64_t target_count[RUNNER_MAX_TARGETS];
+	unsigned n_targets;
+	uint64_t other_targets;
 	uint64_t elapsed_ns;   /* wall time of the loop, reading included */
 };
 
@@ -62,6 +70,7 @@ struct runner_result {
 	uint32_t out_wire_len; /* the wire length to record with it */
 	bool unknown;          /* the return value was none of the type's codes */
 	bool truncated;        /* socket filter: kept, but cut short */
+	char target[80];       /* a redirect's target, or "" */
 };
 
 struct runner_hook {
@@ -84,6 +93,11 @@ extern const struct runner_hook runner_socket;
 /* The hook for a kernel program type (XDP 6, socket filter 1, tc 3 and
  * 4), or NULL when the runner cannot feed it. */
 const struct runner_hook *runner_hook_for(uint32_t prog_type);
+
+/* Name a redirect's target in res->target: the map and key of
+ * bpf_redirect_map (map non-NULL), else the ifindex of bpf_redirect. */
+void runner_target(struct runner_result *res, const struct bpfvm_map *map, uint32_t key,
+		   uint32_t ifindex);
 
 /* The verdict of hook named name, or -1. */
 int runner_verdict(const struct runner_hook *hook, const char *name);

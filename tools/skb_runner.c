@@ -114,6 +114,9 @@ static int tc_run(const struct bpfvm_prog *prog, const struct runner_opts *o,
 	int32_t act = (int32_t)(uint32_t)r0;
 	res->unknown = !rc && (act < BPFVM_TC_ACT_UNSPEC || act > BPFVM_TC_ACT_TRAP);
 	res->verdict = res->unknown ? 0 : (unsigned)(act + 1);
+	res->target[0] = 0;
+	if (!rc && act == BPFVM_TC_ACT_REDIRECT)
+		runner_target(res, NULL, 0, ctx.redirect_ifindex);
 	/* The packet as the program left it. */
 	const uint8_t *s = ctx.data, *e = ctx.data_end;
 	if (s < p->buf || e < s || e > p->buf_end) {

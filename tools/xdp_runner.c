@@ -49,6 +49,9 @@ static int xdp_run(const struct bpfvm_prog *prog, const struct runner_opts *o,
 	res->out = s;
 	res->out_len = (size_t)(e - s);
 	res->out_wire_len = (uint32_t)(res->out_len + (p->wire_len - p->len));
+	res->target[0] = 0;
+	if (!rc && res->verdict == BPFVM_XDP_REDIRECT)
+		runner_target(res, ctx.redirect_map, ctx.redirect_key, ctx.redirect_ifindex);
 	return rc;
 }
 

@@ -298,14 +298,17 @@ int bpfvm_object__load(struct bpfvm_object *obj, struct bpfvm_error *err)
 		struct bpfvm_error perr;
 		ret = bpfvm_prog__load(obj->vm, p->insns, p->n_insns, &lo, &obj->progs[i], &perr);
 		if (ret) {
-			const struct bpfvm_source_line *src =
-				perr.insn >= 0 ? bpfvm_object__prog_line(obj, i, (size_t)perr.insn)
-					       : NULL;
-			err_insn(err, ret, perr.insn, "program '%s' (section %s): %s%s%s%s",
-				 p->name, p->section, perr.msg, src ? " (" : "",
-				 src ? src->file : "", src ? ")" : "");
-			if (src)
-				err->line = (int)src->line, err->column = (int)src->column;
+			/* the source line that covers the refused instruction */
+			const struct bpfvm_source_line *src = NULL;
+			for (long k = perr.insn; k >= 0 && !src; k--)
+				src = bpfvm_object__prog_line(obj, i, (size_t)k);
+			err_insn(err, ret, perr.insn, "program '%s' (section %s): %s", p->name,
+				 p->section, perr.msg);
+			if (src) {
+				snprintf(err->file, sizeof(err->file), "%s", src->file);
+				err->line = (int)src->line;
+				err->column = (int)src->column;
+			}
 			goto fail;
 		}
 	}

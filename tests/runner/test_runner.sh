@@ -121,4 +121,21 @@ expect 0 "$bpfvm" run -e 'mov %r0, 7
 exit'
 [[ $out == 0x7 ]] || fail "raw run printed '$out'"
 
+# Redirect targets: bpf_redirect's ifindex and bpf_redirect_map's slot, as
+# the program recorded them (xdp_redirect.c: IPv6 to ifindex 7, the rest
+# through slot 2 of a devmap, which --map fills).
+robj=$progs/xdp_redirect.o
+if [[ -f $robj ]]; then
+  "$gen" "$work/rd.pcap" 2 || fail "gen_xdp_pcap failed"
+  printf '[{"key":[2,0,0,0],"value":[5,0,0,0]}]' > "$work/ports.json"
+  expect 0 "$bpfvm" run "$robj" -r "$work/rd.pcap" --map ports="$work/ports.json" -j
+  rd=$(json_count "$out" redirect)
+  [[ $rd -gt 0 ]] || fail "no redirects counted"
+  contains "$out" '"map ports[2]": '
+  # without the slot filled, the map redirects fall back to pass
+  expect 0 "$bpfvm" run "$robj" -r "$work/rd.pcap"
+  contains "$out" "pass"
+  [[ $out != *"map ports"* ]] || fail "an empty slot was counted as a target"
+fi
+
 echo "runner: $n checks passed"
