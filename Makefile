@@ -5,6 +5,7 @@
 #   make            build (release) into build/
 #   make demo       build, then run the demo on bundled data
 #   make check      run every test twice: release build and ASan+UBSan build
+#   make bench      build (release), then time the bench programs (BENCH_ARGS)
 #   make fuzz       run each libFuzzer target (FUZZ_SECONDS, default 60)
 #   make clean      remove build trees
 
@@ -14,7 +15,7 @@ FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build demo check check-release check-asan fuzz clean
+.PHONY: all deps build demo check check-release check-asan bench fuzz clean
 
 all: build
 
@@ -38,6 +39,9 @@ check-asan: deps
 	cmake --build $(ASAN_BUILD) -j$(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		ctest --output-on-failure -j$(JOBS)
+
+bench: build
+	$(BUILD)/bench/bench_xdp $(BENCH_ARGS)
 
 fuzz: deps build
 	@scripts/fuzz $(FUZZ_BUILD) $(FUZZ_SECONDS) $(BUILD)

@@ -98,7 +98,7 @@ int vfy_callback_call(struct venv *env, struct vstate *s, uint32_t pc, uint32_t 
 		f->regs[i].precise = 0;
 	cb->curframe++;
 	cb->fr[cb->curframe] = f;
-	cb->cb_depth++;
+	cb->iter_depth++;
 	cb->pc = target;
 	env->is_subprog[target] = 1;
 	env->cb_target[pc] = target + 1;

@@ -167,14 +167,20 @@ static void analyse(struct venv *env)
 			if (pc + 1 < n)
 				env->prune_point[pc + 1] = 1;
 			break;
-		case ISA_SHAPE_CALL_HELPER:
-			/* a callback loop comes back here (callback.c) */
-			if (vfy_calls_callback(env, (uint32_t)in->imm))
-				env->prune_point[pc] = 2;
-			break;
 		default:
 			break;
 		}
+	}
+	/* Loops the run time bounds converge at 2s (callback.c): a helper
+	 * call a callback comes back to, and may_goto. */
+	for (uint32_t pc = 0; pc < n; pc++) {
+		const struct isa_insn *in = &env->insns[pc];
+		if (in->id == ISA__WIDE_HI)
+			continue;
+		const struct isa_desc *d = &isa_table[in->id];
+		if (d->shape == ISA_SHAPE_MAY_GOTO ||
+		    (d->shape == ISA_SHAPE_CALL_HELPER && vfy_calls_callback(env, (uint32_t)in->imm)))
+			env->prune_point[pc] = 2;
 	}
 	/* live_in = use | (live_out & ~def), to a fixpoint */
 	bool changed = true;
@@ -299,14 +305,15 @@ static int visit(struct venv *env, struct vstate *s, uint32_t pc)
 	 * kernel's jmp_history bound): pending copies carry it */
 	if (s->hlen > VFY_MAX_HIST)
 		add = true;
-	/* a callback loop converges only against states kept at its call */
+	/* a loop the run time bounds (a callback call, may_goto) converges
+	 * only against states kept there */
 	if (env->prune_point[pc] == 2)
 		add = true;
 	struct vsl *loop_old = NULL;
 	for (struct vsl **pp = &env->explored[pc], *sl; (sl = *pp);) {
 		if (sl->branches && env->prune_point[pc] == 2) {
-			/* a callback loop: the iterations from s are among those
-			 * being explored from sl (callback.c) */
+			/* a loop the run time bounds: the iterations from s are
+			 * among those being explored from sl (callback.c) */
 			if (vstate_within(env, &sl->st, s)) {
 				vfy_mark_all_precise(s);
 				sl->hits++;
@@ -316,7 +323,7 @@ static int visit(struct venv *env, struct vstate *s, uint32_t pc)
 			if (!loop_old)
 				loop_old = sl;
 		} else if (sl->branches) {
-			if (sl->st.cb_depth == s->cb_depth && vstate_equal(env, &sl->st, s)) {
+			if (sl->st.iter_depth == s->iter_depth && vstate_equal(env, &sl->st, s)) {
 				if (!s->backedge_pc && !s->backedge_to) {
 					s->backedge_to = pc;
 					s->backedge_pc = pc;
@@ -495,6 +502,8 @@ static int run_path(struct venv *env, struct vstate *s, struct pending *pend)
 				finish_path(s);
 				return 1;
 			}
+			if (d->shape == ISA_SHAPE_MAY_GOTO)
+				s->iter_depth++; /* one more iteration */
 			s->pc = pc + 1;
 			break;
 		}

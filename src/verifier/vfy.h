@@ -113,8 +113,9 @@ struct vstate {
 	uint32_t backedge_to;
 	struct vframe *fr[VFY_MAX_FRAMES];
 	struct vsl *parent;     /* nearest stored ancestor */
-	uint32_t cb_depth;      /* callback calls on the path (an equal state in
-				 * a later iteration is no infinite loop) */
+	uint32_t iter_depth;    /* callback calls and may_goto iterations on the
+				 * path (an equal state in a later iteration of
+				 * such a loop is no infinite loop) */
 	uint32_t nrefs;         /* references held */
 	struct vref refs[VFY_MAX_REFS];
 	/* the bpf_spin_lock held (lock_map != NULL): the map value it is in

@@ -365,6 +365,15 @@ static const struct vt tests[] = {
 	NO("bpf_loop callback is a scalar", 0, -EACCES, 6, "must be a function", I_ST(BI_DW, 10, -8, 0),
 	   MOV(1, 10), MOV(2, 0), MOVR(3, 10), ADD(3, -8), MOV(4, 0), I_CALL(181), MOV(0, 0), EXIT),
 #undef LOOP_CALL
+	/* ---- may_goto: a loop the run time bounds */
+	OK("may_goto loop with a counter", 0, MOV(6, 0), I_MAY_GOTO(2), ADD(6, 1),
+	   I_JMP_IMM(BI_JLT, 6, 100, -3), MOV(0, 0), EXIT),
+	OK("may_goto loop summing ctx bytes", 8, MOV(6, 0), MOV(8, 0), I_MAY_GOTO(5),
+	   I_LDX(BI_B, 7, 1, 0), I_ALU64_REG(BI_ADD, 8, 7), ADD(6, 1), I_JMP_IMM(BI_JGE, 6, 1000, 1),
+	   I_JA(-6), MOVR(0, 8), EXIT),
+	NO("may_goto loop counter used as an offset after it", 0, -EACCES, 6,
+	   "r6 has no lower bound", MOV(6, 0), I_MAY_GOTO(2), ADD(6, 1), I_JA(-3),
+	   LDMAPVAL(7, 3, 0), I_ALU64_REG(BI_ADD, 7, 6), I_LDX(BI_B, 0, 7, 0), EXIT),
 	NO("helper clobbers r1-r5", 4, -EACCES, 1, "r1 is not initialised", I_CALL(5),
 	   I_LDX(BI_B, 0, 1, 0), EXIT),
 
