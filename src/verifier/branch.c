@@ -81,6 +81,20 @@ static bool is_zero(const struct vreg *r)
 	return r->type == VT_SCALAR && scal_is_const(&r->s) && r->s.t.value == 0;
 }
 
+static bool vfy_is_pkt_family(const struct vreg *r)
+{
+	return r->type == VT_PTR_TO_PACKET || r->type == VT_PTR_TO_PACKET_META ||
+	       r->type == VT_PTR_TO_PACKET_END;
+}
+
+/* Pointers into one region: the same kind and the same map, frame or
+ * record. */
+static bool same_region(const struct vreg *a, const struct vreg *b)
+{
+	return a->type == b->type && a->map == b->map && a->frameno == b->frameno &&
+	       a->ref_id == b->ref_id && a->id == b->id;
+}
+
 /* The operands: dst, and src (a register, or the immediate). */
 static void operands(struct vstate *s, const struct isa_insn *in, const struct isa_desc *d,
 		     struct vreg **a, struct vreg *bimm, struct vreg **b)
@@ -109,6 +123,20 @@ int vfy_branch_outcome(struct venv *env, struct vstate *s, const struct isa_insn
 	if (a->type == VT_SCALAR && b->type == VT_SCALAR) {
 		*outcome = scalar_taken(d->op, view(a, d->width), view(b, d->width));
 		return 0;
+	}
+	/* Two pointers into different regions (the packet and its end or
+	 * meta are one region): the result says nothing, and the comparison
+	 * leaks how the regions lie (the kernel refuses it for unprivileged
+	 * programs). */
+	if (vreg_is_ptr(a) && vreg_is_ptr(b) && !(vfy_is_pkt_family(a) && vfy_is_pkt_family(b)) &&
+	    !same_region(a, b)) {
+		char wa[96], wb[96];
+		vreg_describe(a, wa, sizeof(wa));
+		vreg_describe(b, wb, sizeof(wb));
+		return vfy_err(env, -EACCES, pc,
+			       "r%u and r%u point into different regions (%s, %s): comparing "
+			       "them says nothing about either",
+			       in->dst, in->src, wa, wb);
 	}
 	/* a pointer that cannot be NULL against 0 */
 	if (d->width == 64 && (d->op == ISA_OP_JEQ || d->op == ISA_OP_JNE)) {

@@ -257,6 +257,16 @@ int vfy_helper_call(struct venv *env, struct vstate *s, const struct isa_insn *i
 	if (meta.mem_reg)
 		return vfy_err(env, -EINVAL, pc, "%s: memory argument r%u has no size argument",
 			       hname, meta.mem_reg);
+	/* the kernel's check_map_func_compatibility, for the maps that matter */
+	if (id == FN_TAIL_CALL && meta.map && meta.map->type != BPFVM_MAP_TYPE_PROG_ARRAY)
+		return vfy_err(env, -EACCES, pc,
+			       "bpf_tail_call needs a prog array, and map '%s' is not one",
+			       meta.map->name);
+	if (id != FN_TAIL_CALL && meta.map && meta.map->type == BPFVM_MAP_TYPE_PROG_ARRAY &&
+	    proto->args[0] == BPFVM_ARG_CONST_MAP_PTR)
+		return vfy_err(env, -EACCES, pc,
+			       "%s cannot take prog array '%s': programs only tail-call through it",
+			       hname, meta.map->name);
 	if (meta.release_ref) {
 		struct release rel = { meta.release_ref };
 		vstate_for_each_reg(s, release_ref, &rel);

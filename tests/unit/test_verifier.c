@@ -5,7 +5,8 @@
  * with, and its expected verdict: accepted, or refused with an errno at an
  * exact instruction with a key phrase of the message. Maps (by index in
  * every program's map list): 0 hash key 8 value 16; 1 array key 4 value
- * 48 x4; 2 ringbuf 4096; 3 array key 4 value 64 x1 (direct value access).
+ * 48 x4; 2 ringbuf 4096; 3 array key 4 value 64 x1 (direct value access);
+ * 4 prog array x4.
  *
  * Soundness: every accepted program is also run by the checked
  * interpreter on ctx memory of the declared size and must not fault.
@@ -303,6 +304,48 @@ static const struct vt tests[] = {
 	NO("ringbuf write past the record", 0, -EACCES, 6, "outside the 8-byte memory",
 	   LDMAP(1, 2), MOV(2, 8), MOV(3, 0), I_CALL(131), I_JMP_IMM(BI_JEQ, 0, 0, 5),
 	   I_ST(BI_W, 0, 8, 1), MOVR(1, 0), MOV(2, 0), I_CALL(133), MOV(0, 0), EXIT),
+	/* ---- more rules, one each */
+	NO("compare ctx with stack", 8, -EACCES, 1, "point into different regions",
+	   MOVR(2, 10), I_JMP_REG(BI_JGT, 1, 2, 0), MOV(0, 0), EXIT),
+	NO("compare map value with stack", 0, -EACCES, 2, "point into different regions",
+	   LDMAPVAL(1, 3, 0), I_JMP_REG(BI_JEQ, 1, 10, 0), MOV(0, 0), EXIT),
+	NO("stack read below the frame", 0, -EACCES, 0, "below the 512-byte stack frame",
+	   I_LDX(BI_DW, 0, 10, -520), EXIT),
+	NO("stack read through a variable offset", 8, -EACCES, 4, "variable offset",
+	   I_LDX(BI_B, 2, 1, 0), I_ALU64_IMM(BI_AND, 2, 7), MOVR(3, 10), I_ALU64_REG(BI_SUB, 3, 2),
+	   I_LDX(BI_B, 0, 3, -8), EXIT),
+	NO("stack half written, read whole", 0, -EACCES, 1, "the byte at r10-4 was never written",
+	   I_ST(BI_W, 10, -8, 0), I_LDX(BI_DW, 0, 10, -8), EXIT),
+	NO("map value index masked too loosely", 8, -EACCES, 10, "48-byte map value",
+	   I_LDX(BI_B, 6, 1, 0), I_ALU64_IMM(BI_AND, 6, 63), LOOKUP4(1), I_JMP_IMM(BI_JEQ, 0, 0, 3),
+	   I_ALU64_REG(BI_ADD, 0, 6), I_ST(BI_B, 0, 0, 1), MOV(0, 0), EXIT),
+	NO("map value read before its start", 0, -EACCES, 7, "offset -8",
+	   LOOKUP4(1), I_JMP_IMM(BI_JEQ, 0, 0, 2), I_LDX(BI_DW, 0, 0, -8), EXIT, MOV(0, 0), EXIT),
+	NO("null check of another lookup", 0, -EACCES, 14, "may be NULL",
+	   LOOKUP4(1), MOVR(6, 0), LOOKUP4(1), I_JMP_IMM(BI_JEQ, 6, 0, 2), I_LDX(BI_W, 0, 0, 0),
+	   EXIT, MOV(0, 0), EXIT),
+	NO("AND on a pointer", 8, -EACCES, 1, "operator & on pointer", MOVR(0, 1),
+	   I_ALU64_IMM(BI_AND, 0, -8), MOV(0, 0), EXIT),
+	NO("shift of a pointer", 0, -EACCES, 1, "operator << on pointer", MOVR(0, 10),
+	   I_ALU64_IMM(BI_LSH, 0, 1), MOV(0, 0), EXIT),
+	NO("32-bit add to a pointer", 8, -EACCES, 0, "32-bit arithmetic on pointer",
+	   I_ALU32_IMM(BI_ADD, 1, 4), MOV(0, 0), EXIT),
+	NO("update value smaller than the map's", 0, -EACCES, 8, "16 bytes at r10-8 is above the stack",
+	   I_ST(BI_DW, 10, -8, 0), MOVR(2, 10), ADD(2, -8), MOVR(3, 10), ADD(3, -8), MOV(4, 0),
+	   LDMAP(1, 0), I_CALL(2), EXIT),
+	NO("map argument is a map value", 0, -EACCES, 5, "must be a map", I_ST(BI_DW, 10, -8, 0),
+	   MOVR(2, 10), ADD(2, -8), LDMAPVAL(1, 3, 0), I_CALL(1), EXIT),
+	OK("tail call through a prog array", 8, LDMAP(2, 4), MOV(3, 1), I_CALL(12), MOV(0, 0), EXIT),
+	NO("tail call through a hash map", 8, -EACCES, 3, "needs a prog array", LDMAP(2, 0),
+	   MOV(3, 1), I_CALL(12), MOV(0, 0), EXIT),
+	NO("lookup in a prog array", 0, -EACCES, 5, "cannot take prog array 'jmp'", LOOKUP4(4),
+	   MOV(0, 0), EXIT),
+	OK("division and modulo by a zero register are defined", 8, I_LDX(BI_B, 2, 1, 0),
+	   I_ALU64_IMM(BI_AND, 2, 0), MOV(0, 7), I_ALU64_REG(BI_DIV, 0, 2), I_ALU64_REG(BI_MOD, 0, 2),
+	   I_ALU32_REG(BI_DIV, 0, 2), I_ALU64_REG_S(BI_MOD, 0, 2), I_ALU64_REG_S(BI_DIV, 0, 2), EXIT),
+	OK("INT_MIN s/ -1 is defined", 0, I_LD_IMM64(0, 0x8000000000000000ull), MOV(2, -1),
+	   I_ALU64_REG_S(BI_DIV, 0, 2), I_ALU64_REG_S(BI_MOD, 0, 2), EXIT),
+
 	/* ---- references and the spin lock */
 #define RESERVE8 LDMAP(1, 2), MOV(2, 8), MOV(3, 0), I_CALL(131)
 	NO("ringbuf record never submitted", 0, -EACCES, 8, "reserved at insn 4 is never submitted",
@@ -461,11 +504,11 @@ static const struct vt tests[] = {
 #undef JOIN_R6
 };
 
-static struct bpfvm_map *maps[4];
+static struct bpfvm_map *maps[5];
 
 static void run_one(struct bpfvm_vm *vm, const struct vt *t, int *accepted, int *refused)
 {
-	BPFVM_OPTS(bpfvm_load_opts, lo, .maps = maps, .n_maps = 4);
+	BPFVM_OPTS(bpfvm_load_opts, lo, .maps = maps, .n_maps = 5);
 	struct bpfvm_prog *prog = NULL;
 	struct bpfvm_error err;
 	int ret = bpfvm_prog__load(vm, t->insns, t->n, &lo, &prog, &err);
@@ -573,7 +616,8 @@ int main(void)
 	maps[1] = bpfvm_map__create(vm, BPFVM_MAP_TYPE_ARRAY, "arr", 4, 48, 4, NULL, &err);
 	maps[2] = bpfvm_map__create(vm, BPFVM_MAP_TYPE_RINGBUF, "rb", 0, 0, 4096, NULL, &err);
 	maps[3] = bpfvm_map__create(vm, BPFVM_MAP_TYPE_ARRAY, "data", 4, 64, 1, NULL, &err);
-	for (int i = 0; i < 4; i++) {
+	maps[4] = bpfvm_map__create(vm, BPFVM_MAP_TYPE_PROG_ARRAY, "jmp", 4, 4, 4, NULL, &err);
+	for (int i = 0; i < 5; i++) {
 		if (!maps[i])
 			fprintf(stderr, "map %d: %s\n", i, err.msg);
 		CHECK(maps[i]);
