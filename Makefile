@@ -6,6 +6,7 @@
 #   make demo       build, then run the demo on bundled data
 #   make check      run every test twice: release build and ASan+UBSan build
 #   make bench      build (release), then time the bench programs (BENCH_ARGS)
+#   make bench-verify  the verifier's time and memory over the real programs
 #   make fuzz       run each libFuzzer target (FUZZ_SECONDS, default 60)
 #   make clean      remove build trees
 
@@ -15,7 +16,7 @@ FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build demo check check-release check-asan bench fuzz clean
+.PHONY: all deps build demo check check-release check-asan bench bench-verify fuzz clean
 
 all: build
 
@@ -42,6 +43,10 @@ check-asan: deps
 
 bench: build
 	$(BUILD)/bench/bench_xdp $(BENCH_ARGS)
+
+# The verifier's time and memory over the corpus of real programs.
+bench-verify: build
+	bench/verify_corpus.sh $(BUILD)
 
 fuzz: deps build
 	@scripts/fuzz $(FUZZ_BUILD) $(FUZZ_SECONDS) $(BUILD)

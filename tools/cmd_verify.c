@@ -21,9 +21,10 @@ static void usage(FILE *f)
 		   "       bpfvm verify [OPTIONS] OBJECT.o [PROG]\n\n"
 		   "Verify eBPF programs with the static verifier and print the verdict\n"
 		   "and statistics: instructions processed, states stored (peak pending,\n"
-		   "pruned), stack depth and time. On refusal: the instruction, its source\n"
-		   "line (when the object has BTF line info), what could go wrong, the path\n"
-		   "of branches that leads there and the registers at that point.\n\n"
+		   "pruned), stack depth, time and the memory its states took. On\n"
+		   "refusal: the instruction, its source line (when the object has BTF\n"
+		   "line info), what could go wrong, the path of branches that leads there\n"
+		   "and the registers at that point.\n\n"
 		   "PROGRAM (assembly text, raw bytes or hex; '-' for stdin) is verified as\n"
 		   "the raw type: r1 points to --ctx-size bytes the program may read and\n"
 		   "write, r2 holds that size. The programs of an ELF object (clang -target\n"
@@ -60,14 +61,15 @@ static void stats_json(struct json *j, size_t n, const struct bpfvm_verify_stats
 	json_key(j, "pruned"), json_u64(j, st->pruned);
 	json_key(j, "stack"), json_u64(j, st->max_stack);
 	json_key(j, "time_ns"), json_u64(j, st->time_ns);
+	json_key(j, "peak_mem"), json_u64(j, st->peak_mem);
 }
 
 static void stats_text(size_t n, const struct bpfvm_verify_stats *st)
 {
 	printf("accepted: %zu instructions, %" PRIu64 " processed, %u states "
-	       "(peak %u, %u pruned), stack %u bytes, %.3f ms\n",
+	       "(peak %u, %u pruned), stack %u bytes, %.3f ms, %.1f KiB of states\n",
 	       n, st->insns_processed, st->states, st->peak_states, st->pruned, st->max_stack,
-	       (double)st->time_ns / 1e6);
+	       (double)st->time_ns / 1e6, (double)st->peak_mem / 1024);
 }
 
 /* ------------------------------------------------------------------ */

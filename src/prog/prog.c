@@ -147,6 +147,7 @@ static int verify(struct bpfvm_prog *prog, const struct bpfvm_load_opts *opts,
 		.peak_states = st.peak_states,
 		.pruned = st.pruned,
 		.max_stack = st.max_stack,
+		.peak_mem = st.peak_mem,
 		.time_ns = now_ns() - start,
 	};
 	prog->verified = ret == 0;

@@ -176,6 +176,15 @@ int vstate_copy(struct vstate *dst, const struct vstate *src)
 	return 0;
 }
 
+uint64_t vstate_bytes(const struct vstate *s)
+{
+	uint64_t n = sizeof(*s) + (uint64_t)s->hcap * sizeof(*s->hist);
+	for (uint32_t i = 0; i <= s->curframe; i++)
+		if (s->fr[i])
+			n += sizeof(*s->fr[i]) + (uint64_t)s->fr[i]->nslots * sizeof(struct vslot);
+	return n;
+}
+
 void vstate_for_each_reg(struct vstate *s, void (*fn)(struct vreg *r, void *ctx), void *ctx)
 {
 	for (uint32_t i = 0; i <= s->curframe; i++) {

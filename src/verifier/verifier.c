@@ -249,6 +249,9 @@ static int push(struct venv *env, struct pending *p, struct vstate *s)
 		p->cap = cap;
 	}
 	p->v[p->n++] = *s;
+	env->mem_pending += vstate_bytes(s);
+	if (env->mem_stored + env->mem_pending > env->st.peak_mem)
+		env->st.peak_mem = env->mem_stored + env->mem_pending;
 	if (s->parent)
 		s->parent->branches++;
 	if (p->n > env->st.peak_states)
@@ -362,6 +365,9 @@ static int visit(struct venv *env, struct vstate *s, uint32_t pc)
 	sl->all_next = env->all;
 	env->all = sl;
 	env->st.states++;
+	env->mem_stored += vstate_bytes(&sl->st) + sizeof(*sl) - sizeof(sl->st);
+	if (env->mem_stored + env->mem_pending > env->st.peak_mem)
+		env->st.peak_mem = env->mem_stored + env->mem_pending;
 	env->prev_insns = env->st.insns_processed;
 	env->prev_jmps = env->jmps;
 	return 0;
@@ -636,6 +642,7 @@ int vfy_check(struct bpfvm_prog *prog, const struct vfy_opts *opts,
 		if (!pend.n)
 			break;
 		cur = pend.v[--pend.n];
+		env.mem_pending -= vstate_bytes(&cur);
 		if (env.log_level >= 2) {
 			vlog(&env, "from %u to %u:", cur.hlen ? cur.hist[cur.hlen - 1].idx : 0, cur.pc);
 			vlog_regs(&env, &cur, 0xffff, false);

@@ -51,6 +51,8 @@ struct vfy_stats {
 	uint32_t peak_states;     /* pending branches at the deepest point */
 	uint32_t pruned;          /* paths cut by a stored state */
 	uint32_t max_stack;       /* deepest combined stack, bytes */
+	uint64_t peak_mem;        /* most bytes of states held at once (stored
+				   * and pending) */
 };
 
 /*

@@ -174,6 +174,7 @@ struct venv {
 	struct vstate *cb_pending;
 	/* loop heuristic: counters at the last stored state */
 	uint64_t prev_insns, jmps, prev_jmps;
+	uint64_t mem_stored, mem_pending; /* bytes of states (vstate_bytes) */
 	char *log;
 	size_t log_size, log_len;
 	uint32_t log_level;         /* 1: the refusal's path; 2: every insn */
@@ -200,6 +201,8 @@ static inline struct vframe *vcur(struct vstate *s) { return s->fr[s->curframe];
 bool vstate_covers(const struct venv *env, const struct vstate *old, const struct vstate *cur);
 /* Every value of cur is one of old's, all scalars compared (loops). */
 bool vstate_within(const struct venv *env, const struct vstate *old, const struct vstate *cur);
+/* Bytes a state holds (frames, stacks, history), for the statistics. */
+uint64_t vstate_bytes(const struct vstate *s);
 /* Exactly the same abstract state (loop detection). */
 bool vstate_equal(const struct venv *env, const struct vstate *a, const struct vstate *b);
 /* The registers of frame f that are live at s's point (liveness). */
