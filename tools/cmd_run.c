@@ -390,20 +390,6 @@ static int read_mem(const struct run_args *a, uint8_t **mem, size_t *len)
 	return 0;
 }
 
-/* 1 when path is an ELF file, 0 when not, -1 when it cannot be read. */
-static int is_elf(const char *path)
-{
-	unsigned char magic[4];
-	if (!strcmp(path, "-"))
-		return 0;
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return -1;
-	size_t n = fread(magic, 1, sizeof(magic), f);
-	fclose(f);
-	return n == 4 && !memcmp(magic, "\177ELF", 4);
-}
-
 static void collect_trace(void *ctx, const char *text, size_t len)
 {
 	struct trace_buf *t = ctx;
@@ -761,7 +747,7 @@ static int run_parsed(const struct run_args *args)
 {
 	struct run_args a = *args;
 	int ret;
-	int elf = a.expr ? 0 : is_elf(a.path);
+	int elf = a.expr ? 0 : tool_is_elf(a.path);
 	if (elf < 0 && a.obj_opts) {
 		fprintf(stderr, "bpfvm run: %s: %s\n", a.path, strerror(errno));
 		return TOOL_EXIT_FAIL;
