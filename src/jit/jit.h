@@ -6,10 +6,11 @@
  *   jit.c      what the JIT takes (and why not), the load step
  *   layout.c   lowering passes until every offset is stable, a final check
  *   lower_*.c  BPF instructions to x86-64, by the ISA table's SHAPE
- *              (alu, mem, jmp, call, pkt)
+ *              (alu, mem, jmp, call, pkt; map: inline and direct map
+ *              lookups for verified programs)
  *   encoder.c  x86-64 encodings
  *   image.c    executable memory: written, then read+exec, never both
- *   run.c      a run: context, stack, the helper bridge
+ *   run.c      a run: context, stack, the helper bridge, lazy regions
  */
 #ifndef BPFVM_JIT_H
 #define BPFVM_JIT_H

@@ -93,6 +93,10 @@ int jit_layout(const struct bpfvm_prog *prog, struct jit_buf *out, uint32_t **of
 	}
 	lower_frame(&c);
 	lower_call_scan(&c);
+	if (lower_map_scan(&c)) {
+		snprintf(why, why_size, "out of memory");
+		goto out;
+	}
 	for (size_t pc = 0; pc <= prog->n; pc++)
 		a[pc] = c.body_off + (uint32_t)(pc * JIT_GUESS);
 	c.off = a;
@@ -136,6 +140,7 @@ int jit_layout(const struct bpfvm_prog *prog, struct jit_buf *out, uint32_t **of
 	}
 out:
 	*out = c.buf;
+	free(c.lookup_map);
 	free(a);
 	free(b);
 	return rc;

@@ -48,6 +48,7 @@
 #include "regs.h"
 
 struct bpfvm_prog;
+struct bpfvm_map;
 
 struct jit_ctx {
 	struct jit_buf buf;
@@ -60,6 +61,9 @@ struct jit_ctx {
 	uint32_t fail_off;     /* the failure exit */
 	uint32_t body_off;     /* instruction 0 */
 	bool tail_calls;       /* the program may make tail calls (lower_call.c) */
+	/* n entries or NULL: the map bpf_map_lookup_elem at pc looks up, where
+	 * lower_map.c takes that call (verified programs only), else NULL. */
+	struct bpfvm_map **lookup_map;
 };
 
 /*
@@ -81,6 +85,7 @@ struct jit_ctx {
 #define JIT_RUN_PKT_LEN JIT_RUN_AT(136)
 #define JIT_RUN_PROG JIT_RUN_AT(144)
 #define JIT_RUN_LOOPS JIT_RUN_AT(152)
+#define JIT_RUN_CPU JIT_RUN_AT(160)
 
 /* run->rc for a call past the last stack frame (helpers' codes are
  * negative errnos, so a positive code cannot clash). */
@@ -97,6 +102,14 @@ int lower_pkt(struct jit_ctx *c, const struct isa_desc *d, const struct isa_insn
 /* Before the first pass: decide what whole-program facts the lowering
  * needs (c->tail_calls). */
 void lower_call_scan(struct jit_ctx *c);
+
+/* Before the first pass: find the map lookups lower_map_lookup() takes
+ * (c->lookup_map, malloc()ed; the caller frees it). 0 or -ENOMEM. */
+int lower_map_scan(struct jit_ctx *c);
+
+/* Lower the helper call at c->pc as a map lookup, if c->lookup_map names
+ * its map; false (nothing emitted) otherwise. */
+bool lower_map_lookup(struct jit_ctx *c);
 
 /* The prologue, epilogue and failure exit (at offset 0, fixed size). */
 void lower_frame(struct jit_ctx *c);

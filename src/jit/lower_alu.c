@@ -40,23 +40,24 @@ static void div_by_minus1(struct jit_ctx *c, bool is64, bool is_div, int dst)
 }
 
 /*
- * dst = dst OP r11 for a divisor in r11 that is neither 0 nor (signed) -1:
+ * dst = dst OP r11 for a divisor in r11 that is neither 0 nor (signed) -1.
+ * rax and rdx (BPF r0 and r3) are kept in scratch registers, not pushed:
  *   mov r10, rax          ; unless dst is rax
- *   push rdx              ; unless dst is rdx
- *   mov rax, dst
+ *   mov r9, rdx           ; unless dst is rdx
+ *   mov rax, dst          ; unless dst is rax
  *   xor edx, edx | cqo
- *   div r11 | idiv r11
- *   mov r11, rax | rdx    ; the quotient or the remainder
- *   pop rdx / mov rax, r10
- *   mov dst, r11
+ *   div r11 | idiv r11    ; 32-bit forms write eax/edx zero-extended
+ *   mov dst, rax | rdx    ; the quotient or the remainder, unless there
+ *   mov rdx, r9 / mov rax, r10
  */
 static void div_core(struct jit_ctx *c, bool is64, bool is_signed, bool is_div, int dst)
 {
 	struct jit_buf *b = &c->buf;
+	int res = is_div ? RAX : RDX;
 	if (dst != RAX)
 		emit_mov_rr(b, true, JIT_TMP2, RAX);
 	if (dst != RDX)
-		emit_push(b, RDX);
+		emit_mov_rr(b, true, JIT_TMP3, RDX);
 	if (dst != RAX)
 		emit_mov_rr(b, true, RAX, dst);
 	if (is_signed)
@@ -64,12 +65,12 @@ static void div_core(struct jit_ctx *c, bool is64, bool is_signed, bool is_div, 
 	else
 		emit_mov_imm32(b, false, RDX, 0);
 	emit_div(b, is64, is_signed, JIT_TMP);
-	emit_mov_rr(b, is64, JIT_TMP, is_div ? RAX : RDX);
+	if (dst != res)
+		emit_mov_rr(b, is64, dst, res);
 	if (dst != RDX)
-		emit_pop(b, RDX);
+		emit_mov_rr(b, true, RDX, JIT_TMP3);
 	if (dst != RAX)
 		emit_mov_rr(b, true, RAX, JIT_TMP2);
-	emit_mov_rr(b, true, dst, JIT_TMP);
 }
 
 static void lower_div(struct jit_ctx *c, const struct isa_desc *d, const struct isa_insn *in)

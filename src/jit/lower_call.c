@@ -23,7 +23,11 @@
  * - A BPF-to-BPF call saves r6..r9 and r10 on the x86 stack (5 pushes: 40
  *   bytes, which with the return address keeps rsp aligned), moves r10
  *   down one 512-byte frame, refuses to go past the last frame (-E2BIG, as
- *   the interpreter), zeroes the new frame, and calls.
+ *   the interpreter), zeroes the new frame (unverified programs only: the
+ *   verifier proves a program never reads stack it did not write; run.c),
+ *   and calls.
+ * - bpf_map_lookup_elem of a map known at the call, in a verified program,
+ *   is a direct call of the map's lookup or inline code (lower_map.c).
  * - Callbacks (bpf_loop, bpf_for_each_map_elem) enter the image again from
  *   C at the entry (run.c, jit_callback), so nothing is emitted for them.
  */
@@ -112,7 +116,7 @@ static void lower_helper_call(struct jit_ctx *c, const struct isa_desc *d,
 /*   push rbx ; push r13 ; push r14 ; push r15 ; push rbp
  *   sub rbp, 512
  *   cmp rbp, [r12 + STACK_LIMIT] ; ja .ok ; <fail -E2BIG>
- * .ok:
+ * .ok:                                       ; unverified programs only:
  *   mov r11, rbp ; mov r10d, 64
  * .zero: sub r11, 8 ; mov qword [r11], 0 ; dec r10d ; jnz .zero
  *   call target
@@ -130,13 +134,15 @@ static void lower_local_call(struct jit_ctx *c, const struct isa_insn *in)
 	size_t ok = b->len;
 	lower_fail(c, JIT_FAIL_DEPTH);
 	patch1(b, ok - 1, (uint8_t)(b->len - ok));
-	emit_mov_rr(b, true, JIT_TMP, RBP);
-	emit_mov_imm32(b, false, JIT_TMP2, BPFVM_STACK_SIZE / 8);
-	size_t loop = b->len;
-	emit_alu_ri(b, true, ALU_SUB, JIT_TMP, 8);
-	emit_store_imm(b, 8, JIT_TMP, 0, 0);
-	emit_dec32(b, JIT_TMP2);
-	emit_jcc8(b, CC_NE, (int8_t)((int64_t)loop - (int64_t)(b->len + 2)));
+	if (!c->prog->verified) {
+		emit_mov_rr(b, true, JIT_TMP, RBP);
+		emit_mov_imm32(b, false, JIT_TMP2, BPFVM_STACK_SIZE / 8);
+		size_t loop = b->len;
+		emit_alu_ri(b, true, ALU_SUB, JIT_TMP, 8);
+		emit_store_imm(b, 8, JIT_TMP, 0, 0);
+		emit_dec32(b, JIT_TMP2);
+		emit_jcc8(b, CC_NE, (int8_t)((int64_t)loop - (int64_t)(b->len + 2)));
+	}
 	size_t target = (size_t)((long)c->pc + 1 + in->imm);
 	emit_call32(b, (int32_t)((int64_t)c->off[target] - (int64_t)(b->len + 5)));
 	for (size_t i = sizeof(kept); i-- > 0;)
@@ -151,6 +157,9 @@ int lower_call(struct jit_ctx *c, const struct isa_desc *d, const struct isa_ins
 {
 	switch (d->shape) {
 	case ISA_SHAPE_CALL_HELPER:
+		if (lower_map_lookup(c))
+			return 0;
+		/* fall through */
 	case ISA_SHAPE_CALLX:
 		lower_helper_call(c, d, in);
 		return 0;

@@ -13,12 +13,14 @@
  * Registers the lowering owns:
  *   r12  the run context (struct jit_run *, run.h, biased: lower.h) for the
  *        whole run
- *   r9   the sixth C argument at helper calls (the run context)
+ *   r9   the sixth C argument at helper calls (the run context); else
+ *        scratch (JIT_TMP3: division keeps rdx there)
  *   r10  scratch (JIT_TMP2)       r11  scratch (JIT_TMP)
  * Scratch registers hold nothing across BPF instructions.
  *
  * Division uses rax and rdx, variable shifts use cl; the lowering saves the
- * BPF registers living there when the instruction does not write them.
+ * BPF registers living there in scratch registers (never on the stack)
+ * when the instruction does not write them.
  */
 #ifndef BPFVM_JIT_REGS_H
 #define BPFVM_JIT_REGS_H
@@ -32,5 +34,6 @@ static const uint8_t jit_reg[11] = {
 #define JIT_CTX R12
 #define JIT_TMP R11
 #define JIT_TMP2 R10
+#define JIT_TMP3 R9
 
 #endif /* BPFVM_JIT_REGS_H */

@@ -1,12 +1,23 @@
 /*
  * run.c - running JIT'd code, and the bridge from it to helpers.
  *
- * jit_run() sets up what interp_run() sets up (same registers, a fresh
- * stack of BPFVM_MAX_CALL_DEPTH frames with frame 0 zeroed, the same
- * memory regions for helpers' checks, the same may_goto budget and
- * LD_ABS packet) and calls the image's entry. Frames past 0 are zeroed by
- * the machine code when a call enters them, and by jit_callback() for a
- * callback.
+ * jit_run() sets up what interp_run() sets up (same registers, a stack of
+ * BPFVM_MAX_CALL_DEPTH frames, the same memory regions for helpers'
+ * checks, the same may_goto budget and LD_ABS packet) and calls the
+ * image's entry. What a run does not always need is left out or made lazy,
+ * since this fixed cost is paid by every run:
+ * - Stack frames are zeroed only for programs the verifier did not check
+ *   (jit_unverified): frame 0 here, deeper frames by the machine code when
+ *   a call enters them, a callback's by jit_callback(). The verifier
+ *   proves that a verified program never reads a stack byte it did not
+ *   write, so its frames start as whatever the C stack held, as in the
+ *   kernel. A tail call from such a run into an unverified program zeroes
+ *   the frame it continues in (jit_call_tail), so unverified code never
+ *   sees host bytes.
+ * - The region map helpers check memory against (run->mem) is built by
+ *   jit_run_mem() when a helper is first called through the bridge or a
+ *   callback first runs; most runs of verified programs never need it
+ *   (map lookups are direct calls or inline: lower_map.c).
  *
  * Differences from the interpreter, by design:
  * - no per-access checks (the JIT trusts verified programs);
@@ -40,6 +51,36 @@ static void unknown_helper(struct jit_run *run)
 				   run->helper);
 }
 
+/* The regions as interp_run() sets them up: the whole stack, the run's
+ * memory, the caller's extra regions, then the maps of the program the
+ * run started in. */
+static void build_mem(struct jit_run *run)
+{
+	struct mem_map *m = &run->mem;
+	m->n = 0;
+	m->vm = NULL;
+	mem_set(m, MEM_STACK, (void *)(uintptr_t)run->stack_limit, INTERP_STACK_BYTES, true);
+	if (run->in)
+		mem_set(m, MEM_INPUT, run->in, run->in_len, true);
+	else
+		mem_set(m, MEM_INPUT, NULL, 0, false); /* present, but empty */
+	const struct bpfvm_run_opts *opts = run->opts;
+	const struct bpfvm_region *extra = OPTS_GET(opts, regions, NULL);
+	size_t n_extra = extra ? OPTS_GET(opts, n_regions, 0) : 0;
+	for (size_t i = 0; i < n_extra; i++)
+		mem_set(m, MEM_INPUT + 1 + (unsigned)i, extra[i].base, extra[i].len,
+			extra[i].writable);
+	mem_add_map_regions(m, run->root);
+	run->mem_ready = true;
+}
+
+struct mem_map *jit_run_mem(struct jit_run *run)
+{
+	if (!run->mem_ready)
+		build_mem(run);
+	return &run->mem;
+}
+
 uint64_t jit_helper_call(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
 			 struct jit_run *run)
 {
@@ -55,7 +96,7 @@ uint64_t jit_helper_call(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uin
 	run->reg[5] = r5;
 	struct bpfvm_call call = {
 		.vm = run->prog->vm, .prog = run->prog, .cpu = run->cpu, .st = NULL,
-		.jit = run, .mem = &run->mem, .reg = run->reg, .user = run->user, .err = run->err,
+		.jit = run, .mem = jit_run_mem(run), .reg = run->reg, .user = run->user, .err = run->err,
 		.pc = run->pc,
 	};
 	uint64_t r0 = h->fn(r1, r2, r3, r4, r5, &call);
@@ -77,6 +118,8 @@ int jit_call_tail(struct jit_run *run, struct bpfvm_call *call, const struct bpf
 		return -ENOTSUP;
 	}
 	run->tail_calls++;
+	if (run->stack_dirty && !prog->verified) /* the frame r10 points above */
+		memset((void *)(uintptr_t)(run->reg[10] - BPFVM_STACK_SIZE), 0, BPFVM_STACK_SIZE);
 	run->tail_to = (uint64_t)(uintptr_t)prog->jit->code + prog->jit->off[0];
 	run->prog = prog;
 	return 0;
@@ -100,14 +143,16 @@ int jit_callback(struct jit_run *run, size_t pc, const uint64_t args[5], const v
 	if (top <= run->stack_limit)
 		return err_insn(run->err, -E2BIG, (long)pc, "callback: call depth exceeds %d frames",
 				BPFVM_MAX_CALL_DEPTH);
-	unsigned saved_n = run->mem.n;
+	struct mem_map *mem = jit_run_mem(run);
+	unsigned saved_n = mem->n;
 	if (ro) {
 		if (saved_n >= MEM_MAX_REGIONS)
 			return err_insn(run->err, -E2BIG, (long)pc,
 					"callback: no free memory region for its key");
-		mem_set(&run->mem, saved_n, ro, ro_len, false);
+		mem_set(mem, saved_n, ro, ro_len, false);
 	}
-	memset((void *)(uintptr_t)(top - BPFVM_STACK_SIZE), 0, BPFVM_STACK_SIZE);
+	if (!prog->verified)
+		memset((void *)(uintptr_t)(top - BPFVM_STACK_SIZE), 0, BPFVM_STACK_SIZE);
 	/* The entry overwrites what the helper's caller still needs: its
 	 * registers as the helper saw them, and where its own entry's stack
 	 * is (for its failure exit). */
@@ -120,7 +165,7 @@ int jit_callback(struct jit_run *run, size_t pc, const uint64_t args[5], const v
 	run->saved_rsp = saved_rsp;
 	memcpy(run->reg, saved_reg, sizeof(saved_reg));
 	run->prog = prog;
-	run->mem.n = saved_n;
+	mem->n = saved_n;
 	if (run->rc)
 		return run_error(run);
 	*ret = r0;
@@ -133,29 +178,35 @@ int jit_run(const struct bpfvm_prog *prog, void *mem, size_t mem_len,
 	_Alignas(16) uint8_t stack[INTERP_STACK_BYTES];
 	struct jit_run run;
 
-	memset(&run, 0, offsetof(struct jit_run, mem));
-	memset(stack + INTERP_STACK_BYTES - BPFVM_STACK_SIZE, 0, BPFVM_STACK_SIZE);
+	/* Field by field, no memset: what the code reads, and what the lazy
+	 * parts need (reg[0] and reg[6..10] are written before anything reads
+	 * them: at helper calls). */
 	run.reg[1] = (uint64_t)(uintptr_t)mem;
 	run.reg[2] = mem_len;
+	run.reg[3] = run.reg[4] = run.reg[5] = 0;
+	run.rc = 0;
+	run.pc = 0;
+	run.helper = 0;
+	run.saved_rsp = 0;
 	run.stack_limit = (uint64_t)(uintptr_t)stack;
-	run.loops = INTERP_MAY_GOTO_BUDGET;
+	run.tail_to = 0;
 	const void *packet = OPTS_GET(opts, packet, NULL);
 	run.pkt = (uint64_t)(uintptr_t)(packet ? packet : mem);
 	run.pkt_len = packet ? OPTS_GET(opts, packet_len, 0) : mem ? mem_len : 0;
 	run.prog = prog;
-	run.user = OPTS_GET(opts, user, NULL);
+	run.loops = INTERP_MAY_GOTO_BUDGET;
+	run.tail_calls = 0;
 	run.cpu = OPTS_GET(opts, cpu, 0);
+	run.mem_ready = false;
+	run.stack_dirty = prog->verified;
+	run.in = mem;
+	run.in_len = mem_len;
+	run.opts = opts;
+	run.root = prog;
+	run.user = OPTS_GET(opts, user, NULL);
 	run.err = err;
-	memset(&run.mem, 0, sizeof(run.mem));
-	mem_set(&run.mem, MEM_STACK, stack, INTERP_STACK_BYTES, true);
-	if (mem)
-		mem_set(&run.mem, MEM_INPUT, mem, mem_len, true);
-	const struct bpfvm_region *extra = OPTS_GET(opts, regions, NULL);
-	size_t n_extra = extra ? OPTS_GET(opts, n_regions, 0) : 0;
-	for (size_t i = 0; i < n_extra; i++)
-		mem_set(&run.mem, MEM_INPUT + 1 + (unsigned)i, extra[i].base, extra[i].len,
-			extra[i].writable);
-	mem_add_map_regions(&run.mem, prog);
+	if (!prog->verified)
+		memset(stack + INTERP_STACK_BYTES - BPFVM_STACK_SIZE, 0, BPFVM_STACK_SIZE);
 
 	jit_entry_fn entry = (jit_entry_fn)prog->jit->code;
 	uint64_t r0 = entry(&run, (uint64_t)(uintptr_t)(stack + INTERP_STACK_BYTES),

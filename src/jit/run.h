@@ -10,6 +10,7 @@
 #ifndef BPFVM_JIT_RUN_H
 #define BPFVM_JIT_RUN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,11 +35,18 @@ struct jit_run {
 					* programs that make them restore it */
 	uint32_t loops;            /* may_goto budget left */
 	uint32_t tail_calls;       /* tail calls made in this run */
+	uint32_t cpu;              /* the worker: per-CPU map lookups read it */
 	/* Not touched by machine code: */
-	struct mem_map mem;        /* what helpers may check memory against */
+	bool mem_ready;            /* mem is built (jit_run_mem) */
+	bool stack_dirty;          /* frames were not zeroed: the run started
+				    * in a verified program (run.c) */
+	void *in;                  /* the run's memory and options, to build */
+	size_t in_len;             /* mem from when a helper first needs it */
+	const struct bpfvm_run_opts *opts;
+	const struct bpfvm_prog *root; /* the program the run started in */
 	void *user;
-	uint32_t cpu;
 	struct bpfvm_error *err;
+	struct mem_map mem;        /* what helpers may check memory against */
 };
 
 #define JIT_RUN_CHECK(field, disp) \
@@ -54,8 +62,9 @@ JIT_RUN_CHECK(pkt, JIT_RUN_PKT);
 JIT_RUN_CHECK(pkt_len, JIT_RUN_PKT_LEN);
 JIT_RUN_CHECK(prog, JIT_RUN_PROG);
 JIT_RUN_CHECK(loops, JIT_RUN_LOOPS);
+JIT_RUN_CHECK(cpu, JIT_RUN_CPU);
 #undef JIT_RUN_CHECK
-_Static_assert(offsetof(struct jit_run, loops) + 4 <= 2 * JIT_RUN_BIAS,
+_Static_assert(offsetof(struct jit_run, cpu) + 4 <= 2 * JIT_RUN_BIAS,
 	       "the fields the code touches are within a disp8 of r12");
 
 /*
@@ -65,6 +74,11 @@ _Static_assert(offsetof(struct jit_run, loops) + 4 <= 2 * JIT_RUN_BIAS,
  * run->rc says why (the value returned is then meaningless).
  */
 typedef uint64_t (*jit_entry_fn)(struct jit_run *run, uint64_t r10, uint64_t fn);
+
+/* run->mem, built on first use: the regions helpers check memory
+ * against are set up only by runs that call a helper through the bridge
+ * or run a callback, not by every run. */
+struct mem_map *jit_run_mem(struct jit_run *run);
 
 /* Called by JIT'd code for a helper call: run->helper with r1..r5;
  * returns r0 and sets run->rc when the helper failed the run. */

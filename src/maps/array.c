@@ -99,6 +99,16 @@ static void *array_lookup(struct bpfvm_map *map, const void *key, uint32_t cpu)
 	return slot(a, index, cpu);
 }
 
+bool array_map_layout(const struct bpfvm_map *map, void **values, uint32_t *elem_size)
+{
+	if (map->ops != &array_map_ops || map->type != BPFVM_MAP_TYPE_ARRAY || map->nr_cpus != 1)
+		return false;
+	const struct bpf_array *a = (const struct bpf_array *)map;
+	*values = a->values;
+	*elem_size = a->elem_size;
+	return true;
+}
+
 /* The kernel's order of checks in array_map_update_elem(). */
 static long check_update(struct bpfvm_map *map, const void *key, uint64_t flags, uint32_t *index)
 {

@@ -144,6 +144,12 @@ struct bpfvm_map *map_region_owner(struct bpfvm_vm *vm, uint64_t addr, uint64_t 
 /* Free a map whose last reference is gone (map.c). */
 void map_destroy(struct bpfvm_map *map);
 
+/* A plain BPF_MAP_TYPE_ARRAY's storage, for code that looks values up
+ * itself (the JIT inlines array lookups, as the kernel does): index i <
+ * max_entries is at values + i * elem_size, for the life of the map.
+ * false for every other map, per-CPU arrays included. */
+bool array_map_layout(const struct bpfvm_map *map, void **values, uint32_t *elem_size);
+
 /* ---- program-side operations (the helpers call these) ---- */
 
 void *map_lookup_elem(struct bpfvm_map *map, const void *key, uint32_t cpu);
