@@ -97,7 +97,7 @@ struct scal scal_alu(unsigned op, const struct scal *a, const struct scal *b, un
 	return scal_from_vr(&r, NULL);
 }
 
-static bool same_region(const struct vreg *a, const struct vreg *b)
+bool vfy_same_region(const struct vreg *a, const struct vreg *b)
 {
 	/* data_end - data, data - data_meta: the packet is one region */
 	if ((vfy_is_pkt(a) || a->type == VT_PTR_TO_PACKET_END) &&
@@ -182,7 +182,7 @@ static int ptr_alu(struct venv *env, uint32_t pc, unsigned op, unsigned bits, st
 			       preg, dp ? dw : sw);
 	if (dp && sp) {
 		if (op == ISA_OP_SUB) {
-			if (!same_region(dst, src))
+			if (!vfy_same_region(dst, src))
 				return vfy_err(env, -EACCES, pc,
 					       "r%u -= r%d subtracts pointers into different "
 					       "regions (%s and %s)",

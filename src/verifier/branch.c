@@ -81,20 +81,6 @@ static bool is_zero(const struct vreg *r)
 	return r->type == VT_SCALAR && scal_is_const(&r->s) && r->s.t.value == 0;
 }
 
-static bool vfy_is_pkt_family(const struct vreg *r)
-{
-	return r->type == VT_PTR_TO_PACKET || r->type == VT_PTR_TO_PACKET_META ||
-	       r->type == VT_PTR_TO_PACKET_END;
-}
-
-/* Pointers into one region: the same kind and the same map, frame or
- * record. */
-static bool same_region(const struct vreg *a, const struct vreg *b)
-{
-	return a->type == b->type && a->map == b->map && a->frameno == b->frameno &&
-	       a->ref_id == b->ref_id && a->id == b->id;
-}
-
 /* The operands: dst, and src (a register, or the immediate). */
 static void operands(struct vstate *s, const struct isa_insn *in, const struct isa_desc *d,
 		     struct vreg **a, struct vreg *bimm, struct vreg **b)
@@ -128,8 +114,9 @@ int vfy_branch_outcome(struct venv *env, struct vstate *s, const struct isa_insn
 	 * meta are one region): the result says nothing, and the comparison
 	 * leaks how the regions lie (the kernel refuses it for unprivileged
 	 * programs). */
-	if (vreg_is_ptr(a) && vreg_is_ptr(b) && !(vfy_is_pkt_family(a) && vfy_is_pkt_family(b)) &&
-	    !same_region(a, b)) {
+	if (vreg_is_ptr(a) && vreg_is_ptr(b) && !vfy_same_region(a, b) &&
+	    !(is_or_null(a) && a->type == b->type && a->map == b->map &&
+	      a->ref_id == b->ref_id)) {
 		char wa[96], wb[96];
 		vreg_describe(a, wa, sizeof(wa));
 		vreg_describe(b, wb, sizeof(wb));

@@ -211,6 +211,9 @@ uint16_t vfy_live_regs(const struct venv *env, const struct vstate *s, uint32_t 
 void vstate_for_each_reg(struct vstate *s, void (*fn)(struct vreg *r, void *ctx), void *ctx);
 
 /* alu.c */
+/* Pointers into one region (a stack frame, a map's values, one record,
+ * the ctx, the packet with its end and meta). */
+bool vfy_same_region(const struct vreg *a, const struct vreg *b);
 /* The scalar result of "a op b" at bits (32: low halves, zero-extended);
  * op is an enum isa_op ALU operation. Shift counts out of range give an
  * unknown value (the run-time masks them). */
