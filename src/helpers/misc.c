@@ -100,7 +100,8 @@ static uint64_t probe_read(struct bpfvm_call *call, const char *name, uint64_t d
 		memset(dst, 0, n);
 		return HELPER_ERR(-EFAULT);
 	}
-	memmove(dst, (const void *)(uintptr_t)src, n);
+	if (n) /* (a zero size may come with NULL pointers) */
+		memmove(dst, (const void *)(uintptr_t)src, n);
 	return 0;
 }
 
