@@ -236,15 +236,25 @@ struct pending {
  * bounds the memory a path that forks at every step can take. */
 #define VFY_MAX_PENDING 8192
 
-static int push(struct venv *env, struct pending *p, struct vstate *s)
+/* Queue s (a path to explore later; pc: the instruction that forked it).
+ * s moves into the queue; when it cannot, it is freed and the refusal
+ * returned. */
+static int push(struct venv *env, struct pending *p, struct vstate *s, uint32_t pc)
 {
-	if (p->n >= VFY_MAX_PENDING)
-		return -E2BIG;
+	if (p->n >= VFY_MAX_PENDING) {
+		vstate_free(s);
+		return vfy_err(env, -E2BIG, pc,
+			       "the program is too complex: more than %d branches are pending at "
+			       "once here (the kernel's limit)",
+			       VFY_MAX_PENDING);
+	}
 	if (p->n == p->cap) {
 		size_t cap = p->cap ? p->cap * 2 : 64;
 		struct vstate *v = realloc(p->v, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
+		if (!v) {
+			vstate_free(s);
+			return vfy_err(env, -ENOMEM, pc, "out of memory");
+		}
 		p->v = v;
 		p->cap = cap;
 	}
@@ -493,16 +503,8 @@ static int run_path(struct venv *env, struct vstate *s, struct pending *pend)
 			} else {
 				note_jump(&other, pc, t);
 				other.pc = t;
-				if ((err = push(env, pend, &other))) {
-					vstate_free(&other);
-					if (err == -E2BIG)
-						return vfy_err(env, err, pc,
-							       "the program is too complex: more than "
-							       "%d branches are pending at once here "
-							       "(the kernel's limit)",
-							       VFY_MAX_PENDING);
-					return vfy_err(env, err, pc, "out of memory");
-				}
+				if ((err = push(env, pend, &other, pc)))
+					return err;
 			}
 			if (dead_f) {
 				finish_path(s);
@@ -519,16 +521,10 @@ static int run_path(struct venv *env, struct vstate *s, struct pending *pend)
 			if (env->cb_pending) { /* the callback's call: a path of its own */
 				struct vstate *cb = env->cb_pending;
 				env->cb_pending = NULL;
-				err = push(env, pend, cb); /* moves *cb into pend */
-				if (err)
-					vstate_free(cb);
+				err = push(env, pend, cb, pc); /* moves *cb into pend */
 				free(cb);
-				if (err) {
-					return vfy_err(env, err, pc,
-						       err == -E2BIG ? "the program is too complex: too "
-								       "many branches pending"
-								     : "out of memory");
-				}
+				if (err)
+					return err;
 			}
 			s->pc = pc + 1;
 			break;

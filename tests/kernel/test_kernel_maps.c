@@ -21,8 +21,8 @@
 #include <unistd.h>
 
 #include "bpfvm.h"
+#include "kernel_probe.h"
 
-#define SKIP 77
 #define OPS 3000
 #define MAX_VALUE 64
 
@@ -239,16 +239,8 @@ static void compare_contents(struct pair *p)
 
 int main(void)
 {
-	if (geteuid() != 0) {
-		printf("SKIP: the kernel oracle needs root (bpf() is open to root here)\n");
+	if (!kernel_available())
 		return SKIP;
-	}
-	int probe = bpf_map_create(BPF_MAP_TYPE_ARRAY, "probe", 4, 4, 1, NULL);
-	if (probe < 0) {
-		printf("SKIP: bpf() is not available: %s\n", strerror(-probe));
-		return SKIP;
-	}
-	close(probe);
 
 	int cpus = libbpf_num_possible_cpus();
 	BPFVM_OPTS(bpfvm_vm_opts, vopts, .nr_cpus = cpus > 0 ? (uint32_t)cpus : 1);

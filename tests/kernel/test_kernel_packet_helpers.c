@@ -33,8 +33,8 @@
 #include <unistd.h>
 
 #include "bpfvm.h"
+#include "kernel_probe.h"
 
-#define SKIP 77
 #define OUT_MAX 20000
 #define FRAME BPFVM_XDP_FRAME_SIZE
 #define SKB_ROOM (BPFVM_SKB_MAX_LEN + 64)
@@ -403,16 +403,8 @@ out:
 
 int main(int argc, char **argv)
 {
-	if (geteuid() != 0) {
-		printf("SKIP: the kernel oracle needs root (bpf() is open to root here)\n");
+	if (!kernel_available())
 		return SKIP;
-	}
-	int probe = bpf_map_create(BPF_MAP_TYPE_ARRAY, "probe", 4, 4, 1, NULL);
-	if (probe < 0) {
-		printf("SKIP: bpf() is not available: %s\n", strerror(-probe));
-		return SKIP;
-	}
-	close(probe);
 	libbpf_set_print(silent);
 	for (int i = 1; i < argc; i++) {
 		compare_object(argv[i], BPFVM_ENGINE_INTERP);

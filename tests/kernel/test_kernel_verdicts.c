@@ -29,8 +29,8 @@
 #include <unistd.h>
 
 #include "bpfvm.h"
+#include "kernel_probe.h"
 
-#define SKIP 77
 
 static int silent(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -168,22 +168,8 @@ static void one_object(const char *path, struct tally *t)
 int main(int argc, char **argv)
 {
 	libbpf_set_print(silent);
-	if (geteuid() != 0) {
-		printf("test_kernel_verdicts: needs root for bpf(); skipped\n");
+	if (!kernel_available())
 		return SKIP;
-	}
-	/* a tiny program shows whether bpf() works here at all */
-	struct bpf_insn probe[] = {
-		{ .code = 0xb7, .dst_reg = 0, .imm = 0 }, /* r0 = 0 */
-		{ .code = 0x95 },                         /* exit */
-	};
-	int fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, NULL, "GPL", probe, 2, NULL);
-	if (fd < 0) {
-		printf("test_kernel_verdicts: bpf() does not work here (%s); skipped\n",
-		       strerror(errno));
-		return SKIP;
-	}
-	close(fd);
 
 	struct tally t = { 0 };
 	for (int i = 1; i < argc; i++)

@@ -20,8 +20,8 @@
 #include <unistd.h>
 
 #include "bpfvm.h"
+#include "kernel_probe.h"
 
-#define SKIP 77
 #define HEADROOM 256
 #define MAX_PKT 1600
 
@@ -126,16 +126,8 @@ static void compare_object(const char *path, const uint8_t *bench, enum bpfvm_en
 
 int main(int argc, char **argv)
 {
-	if (geteuid() != 0) {
-		printf("SKIP: the kernel oracle needs root (bpf() is open to root here)\n");
+	if (!kernel_available())
 		return SKIP;
-	}
-	int probe = bpf_map_create(BPF_MAP_TYPE_ARRAY, "probe", 4, 4, 1, NULL);
-	if (probe < 0) {
-		printf("SKIP: bpf() is not available: %s\n", strerror(-probe));
-		return SKIP;
-	}
-	close(probe);
 	libbpf_set_print(silent);
 
 	uint8_t bench[1500] = { 0 };
