@@ -576,7 +576,7 @@ static int load(struct prog *p, enum engine e)
 	case E_INTERP: {
 		int k = e == E_JIT ? 0 : 1;
 		struct bpfvm_error err;
-		BPFVM_OPTS(bpfvm_object_opts, oo, .verify = true,
+		BPFVM_OPTS(bpfvm_object_opts, oo,
 			   .engine = e == E_JIT ? BPFVM_ENGINE_JIT : BPFVM_ENGINE_INTERP,
 			   .allow_fallback = false);
 		p->vm[k] = bpfvm_vm__new(NULL);

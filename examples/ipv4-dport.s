@@ -17,9 +17,9 @@
 	r4 &= 15
 	r4 <<= 2                        ; header length in bytes
 	if r4 < 20 goto bad
-	r5 = r4
-	r5 += 18                        ; + Ethernet + the first 4 bytes of L4
-	if r5 > r2 goto bad
+	r5 = r2
+	r5 -= 18                        ; - Ethernet - the first 4 bytes of L4
+	if r4 > r5 goto bad             ; (a bound on r4 itself, for the verifier)
 
 	r7 = 0                          ; one's complement sum of the header
 	r8 = 0                          ; offset into the header
@@ -31,14 +31,14 @@ sum:
 	r7 += r3
 	r8 += 2
 	if r8 < r4 goto sum
-fold:
-	r3 = r7
-	r3 >>= 16
-	if r3 == 0 goto folded
+	r3 = r7                         ; fold the carries back in: at most 30
+	r3 >>= 16                       ; words sum to less than 2^21, so two
+	r7 &= 65535                     ; folds are enough (a loop until no
+	r7 += r3                        ; carry is left never ends for the
+	r3 = r7                         ; verifier, which cannot see the carry
+	r3 >>= 16                       ; shrink)
 	r7 &= 65535
 	r7 += r3
-	goto fold
-folded:
 	if r7 != 65535 goto badsum      ; a correct header sums to 0xffff
 
 	r9 = r6

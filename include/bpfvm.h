@@ -269,26 +269,33 @@ struct bpfvm_load_opts {
 	/* The kernel program type (enum bpf_prog_type numbering); 0 = none. */
 	uint32_t prog_type;
 	/*
-	 * Run the static verifier before accepting the program (opt-in while
-	 * it grows; it will become the default). Today it knows the raw
-	 * type: r1 points to ctx_size bytes the program may read and write,
-	 * r2 holds ctx_size. A refusal names the instruction and says what
-	 * could go wrong; log_buf (log_size bytes, optional) receives the
-	 * verifier's log: at log_level 1 (the default with a log_buf), on a
-	 * refusal, the path of branches that led there and the registers and
-	 * stack at that point; at level 2 also every instruction it
-	 * processed with the registers it reads (the kernel's level 2).
+	 * Every program is verified before it is accepted: the static
+	 * verifier proves that it stays inside its memory, reads nothing
+	 * uninitialised, calls helpers correctly and ends. It checks the
+	 * program as prog_type (see bpfvm_prog_type_name(); a type it does
+	 * not model, and 0, are the raw type: r1 points to ctx_size bytes the
+	 * program may read and write, r2 holds ctx_size). A refusal names the
+	 * instruction and says what could go wrong; log_buf (log_size bytes,
+	 * optional) receives the verifier's log: at log_level 1 (the default
+	 * with a log_buf), on a refusal, the path of branches that led there
+	 * and the registers and stack at that point; at level 2 also every
+	 * instruction it processed with the registers it reads (the kernel's
+	 * level 2).
+	 *
+	 * unverified skips the verifier. Such a program runs only in the
+	 * checked interpreter, which checks every memory access at run time
+	 * (the JIT refuses it unless jit_unverified, below).
 	 */
-	bool verify;
+	bool unverified;
 	uint32_t ctx_size;
 	char *log_buf;
 	size_t log_size;
 	uint32_t log_level;
 	/*
 	 * How to run it. BPFVM_ENGINE_JIT compiles it to machine code at load;
-	 * the JIT trusts what it compiles, so it takes verified programs only
-	 * (verify = true), unless jit_unverified says the caller vouches for
-	 * the program (test vectors). When the JIT cannot take a program, the
+	 * the JIT trusts what it compiles, so it takes verified programs only,
+	 * unless jit_unverified says the caller vouches for an unverified
+	 * program (test vectors that break a rule on purpose). When the JIT cannot take a program, the
 	 * load fails, or with allow_fallback the program runs in the
 	 * interpreter and bpfvm_prog__engine() says so.
 	 */
@@ -297,7 +304,7 @@ struct bpfvm_load_opts {
 	bool jit_unverified;
 };
 
-/* What the verifier did for a program loaded with verify set. */
+/* What the verifier did for a program. */
 struct bpfvm_verify_stats {
 	uint64_t insns_processed; /* instructions simulated over all paths */
 	uint32_t states;          /* states kept for pruning */
@@ -391,6 +398,9 @@ struct bpfvm_run_opts {
  * checked against those regions, and an access outside them stops the
  * program with -EFAULT and a message naming the instruction. On success
  * *ret holds r0. Thread-safe: a program may run on several threads at once.
+ * A verified program gets at least the context it was verified for: its
+ * type's context structure (bpfvm_ctx.h), or ctx_size bytes for the raw
+ * type; a shorter mem_len is refused with -EINVAL.
  */
 BPFVM_API int bpfvm_prog__run(const struct bpfvm_prog *prog, void *mem,
 			      size_t mem_len, const struct bpfvm_run_opts *opts,
@@ -538,13 +548,14 @@ struct bpfvm_object;
 struct bpfvm_object_opts {
 	size_t sz;
 	const char *name; /* for messages; default: the file name */
-	/* Verify every program at load as its section's program type (see
-	 * bpfvm_load_opts.verify); raw-typed programs get ctx_size bytes. */
-	bool verify;
+	/* Every program is verified at load as its section's program type
+	 * (see bpfvm_load_opts.unverified); raw-typed programs get ctx_size
+	 * bytes. unverified skips the verifier for all of them. */
+	bool unverified;
 	uint32_t ctx_size;
 	/* The engine for every program (see bpfvm_load_opts.engine; the JIT
-	 * needs verify), and whether a program the JIT cannot take runs in
-	 * the interpreter instead of failing the load. */
+	 * needs verified programs), and whether a program the JIT cannot take
+	 * runs in the interpreter instead of failing the load. */
 	enum bpfvm_engine engine;
 	bool allow_fallback;
 	/* The verifier's log as the programs load (see

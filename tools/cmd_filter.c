@@ -204,7 +204,7 @@ static int main_filter(int argc, char **argv)
 		fprintf(stderr, "bpfvm filter: cannot create a vm: %s\n", strerror(errno));
 		goto out;
 	}
-	BPFVM_OPTS(bpfvm_load_opts, lopts, .name = "filter");
+	BPFVM_OPTS(bpfvm_load_opts, lopts, .name = "filter", .unverified = true);
 	if (bpfvm_prog__load(vm, ebpf, n_ebpf, &lopts, &bp, &err)) {
 		tool_print_error("filter", &err);
 		goto out;

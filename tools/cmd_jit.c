@@ -30,8 +30,7 @@ static void usage(FILE *f)
 		   "OBJ is an ELF object (clang -target bpf): every program is verified as its\n"
 		   "section's type, then compiled; PROG (a name or a section) picks one,\n"
 		   "default all. PROGRAM is assembly text, raw instruction bytes or hex ('-'\n"
-		   "for stdin), trusted as given (not verified), as `bpfvm run` trusts the\n"
-		   "programs it compiles.\n\n"
+		   "for stdin), verified as the raw type: r1 points to --ctx-size bytes.\n\n"
 		   "Options:\n"
 		   "  -d, --dump          print the code, interleaved with the BPF instructions\n"
 		   "  -j, --json          JSON output\n"
@@ -40,6 +39,9 @@ static void usage(FILE *f)
 		   "      --att           x86 in AT&T syntax (default: Intel)\n"
 		   "  -f, --format F      PROGRAM format: auto (default), asm, raw, hex\n"
 		   "  -e, --expr TEXT     the program as inline assembly text\n"
+		   "  -c, --ctx-size N    bytes at r1 for PROGRAM (default 0)\n"
+		   "  -U, --unverified    compile PROGRAM as given, without the verifier\n"
+		   "                      (to see the code for a program it refuses)\n"
 		   "  -h, --help          show this help\n\n"
 		   "Exit status: 0 when every program was compiled, 1 when one was refused\n"
 		   "(by the verifier, or by the JIT: it then runs in the interpreter, and the\n"
@@ -47,7 +49,8 @@ static void usage(FILE *f)
 }
 
 struct jit_args {
-	bool dump, json, pretty, att;
+	bool dump, json, pretty, att, unverified, raw_only;
+	uint32_t ctx_size;
 	enum bpfvm_syntax syntax;
 	enum tool_format format;
 	const char *expr, *path, *name;
@@ -236,7 +239,7 @@ static int jit_object(const struct jit_args *a, struct jit_disasm *dis, struct j
 	int ret = TOOL_EXIT_FAIL;
 	/* Verified first, as everywhere in the tool; a program the JIT does
 	 * not take falls back, so the others can still be shown. */
-	BPFVM_OPTS(bpfvm_object_opts, oo, .verify = true, .engine = BPFVM_ENGINE_JIT,
+	BPFVM_OPTS(bpfvm_object_opts, oo, .engine = BPFVM_ENGINE_JIT,
 		   .allow_fallback = true);
 	if (tool_object_open_opts(&cmd_jit, a->path, &oo, true, &o))
 		goto out;
@@ -291,10 +294,11 @@ static int jit_program(const struct jit_args *a, struct jit_disasm *dis, struct 
 		fprintf(stderr, "bpfvm jit: %s\n", strerror(errno));
 		goto out;
 	}
-	/* Trusted as given, as `bpfvm run --jit`; no fallback: the load error
-	 * names the instruction the JIT does not take. */
+	/* No fallback: the load error names the instruction the verifier or
+	 * the JIT does not take. */
 	BPFVM_OPTS(bpfvm_load_opts, lo, .name = a->path, .engine = BPFVM_ENGINE_JIT,
-		   .jit_unverified = true);
+		   .ctx_size = a->ctx_size, .unverified = a->unverified,
+		   .jit_unverified = a->unverified);
 	if (bpfvm_prog__load(vm, insns, n, &lo, &prog, &err)) {
 		tool_print_error(cmd_jit.name, &err);
 		goto out;
@@ -329,12 +333,14 @@ static int parse_args(int argc, char **argv, struct jit_args *a)
 		{ "att", no_argument, NULL, OPT_ATT },
 		{ "format", required_argument, NULL, 'f' },
 		{ "expr", required_argument, NULL, 'e' },
+		{ "ctx-size", required_argument, NULL, 'c' },
+		{ "unverified", no_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "djps:f:e:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "djps:f:e:c:Uh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			a->dump = true;
@@ -358,6 +364,14 @@ static int parse_args(int argc, char **argv, struct jit_args *a)
 			break;
 		case 'e':
 			a->expr = optarg;
+			break;
+		case 'c':
+			if (tool_opt_ctx_size(&cmd_jit, optarg, &a->ctx_size))
+				return TOOL_EXIT_USAGE;
+			a->raw_only = true;
+			break;
+		case 'U':
+			a->unverified = a->raw_only = true;
 			break;
 		default:
 			return tool_help_or_usage(&cmd_jit, c);
@@ -388,8 +402,9 @@ static int main_jit(int argc, char **argv)
 		fprintf(stderr, "bpfvm jit: cannot open '%s': %s\n", a.path, strerror(errno));
 		return TOOL_EXIT_FAIL;
 	}
-	if (elf && a.format != TOOL_FORMAT_AUTO)
-		return tool_usage_error(&cmd_jit, "%s is an object: --format does not apply", a.path);
+	if (elf && (a.format != TOOL_FORMAT_AUTO || a.raw_only))
+		return tool_usage_error(&cmd_jit, "%s is an object: --format, --ctx-size and "
+					"--unverified do not apply", a.path);
 	if (!elf && a.name)
 		return tool_usage_error(&cmd_jit, "%s is not an ELF object: PROG names a program "
 					"of an object", a.path);

@@ -28,8 +28,8 @@ static void usage(FILE *f)
 		   "       bpfvm run OBJECT.o [--prog NAME] -r IN.pcap [OUTPUT OPTIONS]\n\n"
 		   "Run an eBPF program in the checked interpreter with r1 = the input\n"
 		   "memory and r2 = its length, and print r0 in hex. PROGRAM is assembly\n"
-		   "text, raw instruction bytes or hex ('-' for stdin). Every memory access\n"
-		   "is checked against the stack and the input memory.\n\n"
+		   "text, raw instruction bytes or hex ('-' for stdin). The verifier checks\n"
+		   "it first, with r1 pointing to the input memory's bytes (the raw type).\n\n"
 		   "Options:\n"
 		   "  -f, --format F       program format: auto (default), asm, raw, hex\n"
 		   "  -s, --syntax S       assembly syntax: auto (default), ubpf, llvm\n"
@@ -40,10 +40,13 @@ static void usage(FILE *f)
 		   "  -t, --trace          print each executed instruction and the registers\n"
 		   "                       it changed (to stdout, before the result)\n"
 		   "  -b, --budget N       stop after N executed instructions\n"
+		   "  -U, --unverified     skip the verifier: run the program as given in the\n"
+		   "                       checked interpreter, which checks every memory\n"
+		   "                       access against the stack and the input memory\n"
 		   "      --engine E       interp (default) or jit: compile to x86-64 code\n"
-		   "                       (the program is trusted as given; what the JIT\n"
-		   "                       does not take runs in the interpreter, said on\n"
-		   "                       stderr; --trace and --budget run the interpreter)\n"
+		   "                       (what the JIT does not take runs in the\n"
+		   "                       interpreter, said on stderr; --trace and --budget\n"
+		   "                       run the interpreter)\n"
 		   "      --jit            the same as --engine jit\n"
 		   "  -h, --help           show this help\n\n"
 		   "Object mode: when PROGRAM is an ELF object (clang -target bpf), its\n"
@@ -193,7 +196,7 @@ struct run_args {
 	enum bpfvm_syntax syntax;
 	int trace, dump;
 	uint64_t budget;
-	bool jit;
+	bool jit, unverified;
 	/* object mode */
 	const char *prog_name, *pcap_in, *write_dir;
 	const char *write_alias[W_N];
@@ -231,6 +234,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{ "budget", required_argument, NULL, 'b' },
 		{ "engine", required_argument, NULL, 'E' },
 		{ "jit", no_argument, NULL, 'J' },
+		{ "unverified", no_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "prog", required_argument, NULL, 'P' },
 		{ "read", required_argument, NULL, 'r' },
@@ -255,7 +259,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "f:s:e:m:M:dtb:hr:w:jq", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:s:e:m:M:dtb:hr:w:jqU", longopts, NULL)) != -1) {
 		if (c > 0 && c < 0x100 && strchr("fsemMd", c))
 			a->raw_opts = true;
 		if (c >= 0x100 || (c > 0 && strchr("Prwjq", c)))
@@ -355,6 +359,10 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			break;
 		case 'J':
 			a->jit = true;
+			break;
+		case 'U':
+			a->unverified = true;
+			a->raw_opts = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -622,7 +630,7 @@ static int run_object(const struct run_args *a)
 		fprintf(stderr, "bpfvm run: %s\n", strerror(errno));
 		return TOOL_EXIT_FAIL;
 	}
-	BPFVM_OPTS(bpfvm_object_opts, oo, .verify = true,
+	BPFVM_OPTS(bpfvm_object_opts, oo,
 		   .engine = a->jit ? BPFVM_ENGINE_JIT : BPFVM_ENGINE_INTERP,
 		   .allow_fallback = a->jit);
 	obj = bpfvm_object__open_file(vm, a->path, &oo, &err);
@@ -755,7 +763,7 @@ static int run_parsed(const struct run_args *args)
 	if (elf == 1) {
 		if (a.raw_opts)
 			return tool_usage_error(&cmd_run, "%s is an object: --format, --syntax, "
-						"--mem, --mem-file and --dump-mem do not apply",
+						"--mem, --mem-file, --dump-mem and --unverified do not apply",
 						a.path);
 		if (a.trace)
 			return tool_usage_error(&cmd_run, "--trace does not apply to an object");
@@ -789,11 +797,21 @@ static int run_parsed(const struct run_args *args)
 		fprintf(stderr, "bpfvm run: %s\n", strerror(errno));
 		goto out;
 	}
-	/* --jit: the program is trusted as given (jit_unverified); what the
+	/* Verified as the raw type over the input memory. --jit: what the
 	 * JIT does not take falls back to the interpreter, said on stderr. */
-	BPFVM_OPTS(bpfvm_load_opts, lopts, .name = a.path,
+	if (a.unverified && a.jit) {
+		ret = tool_usage_error(&cmd_run, "--unverified runs the checked interpreter: "
+					"it does not go with --jit");
+		goto out;
+	}
+	if (mem_len > UINT32_MAX) {
+		fprintf(stderr, "bpfvm run: the input memory is larger than 4 GiB\n");
+		goto out;
+	}
+	BPFVM_OPTS(bpfvm_load_opts, lopts, .name = a.path, .unverified = a.unverified,
+		   .ctx_size = (uint32_t)mem_len,
 		   .engine = a.jit ? BPFVM_ENGINE_JIT : BPFVM_ENGINE_INTERP,
-		   .jit_unverified = a.jit, .allow_fallback = a.jit);
+		   .allow_fallback = a.jit);
 	if (bpfvm_prog__load(vm, insns, n, &lopts, &prog, &err)) {
 		tool_print_error("run", &err);
 		goto out;

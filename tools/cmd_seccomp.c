@@ -154,7 +154,7 @@ static int run_ebpf(const struct cbpf_insn *prog, size_t n, struct cbpf_seccomp_
 		fprintf(stderr, "bpfvm seccomp: %s\n", strerror(errno));
 		goto out;
 	}
-	BPFVM_OPTS(bpfvm_load_opts, lopts, .name = "seccomp");
+	BPFVM_OPTS(bpfvm_load_opts, lopts, .name = "seccomp", .unverified = true);
 	if (bpfvm_prog__load(vm, ebpf, n_ebpf, &lopts, &bp, &err) ||
 	    bpfvm_prog__run(bp, sd, sizeof(*sd), NULL, &r0, &err)) {
 		tool_print_error("seccomp", &err);

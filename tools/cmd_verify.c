@@ -94,7 +94,7 @@ static int verify_raw(const struct vargs *a, const char *path)
 	log[0] = 0;
 	struct bpfvm_prog *prog = NULL;
 	struct bpfvm_error err;
-	BPFVM_OPTS(bpfvm_load_opts, lo, .name = path, .verify = true, .ctx_size = a->ctx_size,
+	BPFVM_OPTS(bpfvm_load_opts, lo, .name = path, .ctx_size = a->ctx_size,
 		   .log_buf = log, .log_size = log_size, .log_level = a->verbose ? 2 : 1);
 	int rc = bpfvm_prog__load(vm, insns, n, &lo, &prog, &err);
 	struct bpfvm_verify_stats st;
@@ -221,7 +221,7 @@ static void prog_log_span(const char *log, const struct bpfvm_object *obj, size_
 static int load_one(const struct vargs *a, const char *path, size_t i, char *log,
 		    size_t log_size, struct tool_object *o, struct bpfvm_error *err)
 {
-	BPFVM_OPTS(bpfvm_object_opts, oo, .verify = true, .ctx_size = a->ctx_size,
+	BPFVM_OPTS(bpfvm_object_opts, oo, .ctx_size = a->ctx_size,
 		   .log_buf = log, .log_size = log_size, .log_level = a->verbose ? 2 : 1);
 	if (tool_object_open_opts(&cmd_verify, path, &oo, false, o))
 		return -1;
@@ -357,20 +357,14 @@ static int main_verify(int argc, char **argv)
 		{ 0 },
 	};
 	struct vargs a = { .format = TOOL_FORMAT_AUTO, .syntax = BPFVM_SYNTAX_AUTO };
-	unsigned long ctx_size;
 	int c;
-	char *end;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "c:f:s:vjh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
-			errno = 0;
-			ctx_size = strtoul(optarg, &end, 0);
-			if (errno || *end || optarg[0] == '-' || ctx_size > UINT32_MAX)
-				return tool_usage_error(&cmd_verify, "--ctx-size wants a size, not '%s'",
-							optarg);
-			a.ctx_size = (uint32_t)ctx_size;
+			if (tool_opt_ctx_size(&cmd_verify, optarg, &a.ctx_size))
+				return TOOL_EXIT_USAGE;
 			break;
 		case 'f':
 			if (tool_opt_format(&cmd_verify, optarg, &a.format))

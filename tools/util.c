@@ -119,6 +119,17 @@ int tool_opt_format(const struct tool_cmd *cmd, const char *arg, enum tool_forma
 	return tool_usage_error(cmd, "unknown format '%s' (auto, asm, raw, hex)", arg);
 }
 
+int tool_opt_ctx_size(const struct tool_cmd *cmd, const char *arg, uint32_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(arg, &end, 0);
+	if (errno || *end || !*arg || arg[0] == '-' || v > UINT32_MAX)
+		return tool_usage_error(cmd, "--ctx-size wants a size, not '%s'", arg);
+	*out = (uint32_t)v;
+	return 0;
+}
+
 int tool_opt_syntax(const struct tool_cmd *cmd, const char *arg, int allow_auto,
 		    enum bpfvm_syntax *out)
 {

@@ -91,8 +91,8 @@ int jit_prog_load(struct bpfvm_prog *prog, const struct bpfvm_load_opts *opts,
 	if (!prog->verified && !OPTS_GET(opts, jit_unverified, false)) {
 		rc = -EINVAL;
 		snprintf(msg, sizeof(msg),
-			 "the JIT runs verified programs only: load with verify, or with "
-			 "jit_unverified for programs the caller trusts");
+			 "the JIT runs verified programs only: this one was loaded unverified "
+			 "(jit_unverified is for programs the caller trusts)");
 	} else {
 		rc = compile(prog, &pc, msg, sizeof(msg));
 	}

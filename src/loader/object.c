@@ -21,7 +21,7 @@
 struct bpfvm_object {
 	struct bpfvm_vm *vm;
 	char *name;
-	bool verify;        /* opts: verify each program at load */
+	bool unverified;    /* opts: skip the verifier */
 	uint32_t ctx_size;
 	char *log_buf;      /* opts: the verifier's log */
 	size_t log_size;
@@ -81,7 +81,7 @@ struct bpfvm_object *bpfvm_object__open_mem(struct bpfvm_vm *vm, const void *dat
 		return NULL;
 	}
 	obj->vm = vm;
-	obj->verify = OPTS_GET(opts, verify, false);
+	obj->unverified = OPTS_GET(opts, unverified, false);
 	obj->ctx_size = OPTS_GET(opts, ctx_size, 0);
 	obj->log_buf = OPTS_GET(opts, log_buf, NULL);
 	obj->log_size = OPTS_GET(opts, log_size, 0);
@@ -142,7 +142,7 @@ struct bpfvm_object *bpfvm_object__open_file(struct bpfvm_vm *vm, const char *pa
 	}
 	const char *base = strrchr(path, '/');
 	BPFVM_OPTS(bpfvm_object_opts, o, .name = OPTS_GET(opts, name, NULL),
-		   .verify = OPTS_GET(opts, verify, false), .ctx_size = OPTS_GET(opts, ctx_size, 0),
+		   .unverified = OPTS_GET(opts, unverified, false), .ctx_size = OPTS_GET(opts, ctx_size, 0),
 		   .engine = OPTS_GET(opts, engine, BPFVM_ENGINE_INTERP),
 		   .allow_fallback = OPTS_GET(opts, allow_fallback, false),
 		   .log_buf = OPTS_GET(opts, log_buf, NULL), .log_size = OPTS_GET(opts, log_size, 0),
@@ -281,8 +281,8 @@ int bpfvm_object__load(struct bpfvm_object *obj, struct bpfvm_error *err)
 		if (obj->noload && obj->noload[i])
 			continue;
 		BPFVM_OPTS(bpfvm_load_opts, lo, .name = p->name, .maps = obj->maps,
-			   .n_maps = elf->n_maps, .prog_type = p->prog_type, .verify = obj->verify,
-			   .ctx_size = obj->ctx_size, .engine = obj->engine,
+			   .n_maps = elf->n_maps, .prog_type = p->prog_type,
+			   .unverified = obj->unverified, .ctx_size = obj->ctx_size, .engine = obj->engine,
 			   .allow_fallback = obj->allow_fallback);
 		/* each program's log follows a header line naming it */
 		if (obj->log_buf && obj->log_size > 1) {

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "common/error.h"
+#include "hooks/hooks.h"
 #include "interp/interp.h"
 #include "jit/jit.h"
 #include "maps/map.h"
@@ -129,7 +130,8 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* The static verifier, on request (see bpfvm_load_opts.verify). */
+/* The static verifier, unless the caller opts out (see
+ * bpfvm_load_opts.unverified). */
 static int verify(struct bpfvm_prog *prog, const struct bpfvm_load_opts *opts,
 		  struct bpfvm_error *err)
 {
@@ -151,6 +153,9 @@ static int verify(struct bpfvm_prog *prog, const struct bpfvm_load_opts *opts,
 		.time_ns = now_ns() - start,
 	};
 	prog->verified = ret == 0;
+	/* what the verifier let it touch through r1: a run must provide it */
+	const struct hook_type *ht = hook_type_get(prog->prog_type);
+	prog->ctx_min = ht ? ht->real_size : OPTS_GET(opts, ctx_size, 0);
 	return ret;
 }
 
@@ -215,7 +220,7 @@ int bpfvm_prog__load(struct bpfvm_vm *vm, const struct bpfvm_insn *insns, size_t
 	ret = check_helpers(prog, err);
 	if (ret)
 		goto fail;
-	if (OPTS_GET(opts, verify, false)) {
+	if (!OPTS_GET(opts, unverified, false)) {
 		ret = verify(prog, opts, err);
 		if (ret)
 			goto fail;
@@ -332,6 +337,10 @@ int bpfvm_prog__run(const struct bpfvm_prog *prog, void *mem, size_t mem_len,
 			return err_set(err, -EINVAL, "bpfvm_prog__run: region %zu has no base", i);
 	if (!OPTS_GET(opts, packet, NULL) && OPTS_GET(opts, packet_len, 0))
 		return err_set(err, -EINVAL, "bpfvm_prog__run: packet_len without a packet");
+	if (prog->verified && mem_len < prog->ctx_min)
+		return err_set(err, -EINVAL,
+			       "bpfvm_prog__run: program '%s' was verified for a %u-byte context, "
+			       "but mem_len is %zu", prog->name, prog->ctx_min, mem_len);
 	uint32_t cpu = OPTS_GET(opts, cpu, 0);
 	if (cpu >= prog->vm->nr_cpus)
 		return err_set(err, -EINVAL, "bpfvm_prog__run: cpu %u, but the vm has %u", cpu,

@@ -53,6 +53,7 @@ struct bpfvm_prog {
 	struct bpfvm_map **maps; /* the maps it refers to (a reference each) */
 	size_t n_maps;
 	bool verified;           /* the verifier accepted it */
+	uint32_t ctx_min;        /* verified: the context bytes it may touch */
 	enum bpfvm_engine engine; /* what runs it */
 	const char *fallback_reason; /* why not the JIT, when it was asked for */
 	struct bpfvm_verify_stats vstats;

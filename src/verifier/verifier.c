@@ -280,16 +280,16 @@ static void finish_path(struct vstate *s)
 static int loop_err(struct venv *env, struct vstate *s, uint32_t pc, bool exact)
 {
 	uint32_t at = s->backedge_to, from = s->backedge_pc;
+	if (exact) /* (a jump to itself at insn 0 has at == from == 0) */
+		return vfy_err(env, -EINVAL, from,
+			       "the loop at insn %u..%u never ends: it comes back to insn %u in "
+			       "exactly the same state",
+			       at, from, at);
 	if (!from && !at)
 		return vfy_err(env, -E2BIG, pc,
 			       "the program does not end within the budget of %llu processed "
 			       "instructions (too many paths)",
 			       (unsigned long long)env->budget);
-	if (exact)
-		return vfy_err(env, -EINVAL, from,
-			       "the loop at insn %u..%u never ends: it comes back to insn %u in "
-			       "exactly the same state",
-			       at, from, at);
 	return vfy_err(env, -E2BIG, from,
 		       "the loop at insn %u..%u does not end within the instruction budget "
 		       "(%llu instructions processed): bound it with a counter the verifier "

@@ -55,7 +55,7 @@ static int run_one(size_t k, enum bpfvm_engine engine)
 	snprintf(path, sizeof(path), "%s/%s.o", BENCH_OBJ_DIR, expected[k].name);
 
 	struct bpfvm_vm *vm = bpfvm_vm__new(NULL);
-	BPFVM_OPTS(bpfvm_object_opts, oo, .verify = true, .engine = engine, .allow_fallback = true);
+	BPFVM_OPTS(bpfvm_object_opts, oo, .engine = engine, .allow_fallback = true);
 	struct bpfvm_object *obj = vm ? bpfvm_object__open_file(vm, path, &oo, &err) : NULL;
 	int load = obj ? bpfvm_object__load(obj, &err) : -1;
 	if (expected[k].known_gap) {

@@ -71,7 +71,7 @@ int main(int argc, char **argv)
 		struct bpfvm_error err;
 		struct bpfvm_prog *bp;
 		if (cbpf_translate(p, fp.bf_len, CBPF_SOCKET_FILTER, &e, &ne, &err) ||
-		    bpfvm_prog__load(vm, e, ne, NULL, &bp, &err)) {
+		    bpfvm_prog__load(vm, e, ne, &(struct bpfvm_load_opts){ .sz = sizeof(struct bpfvm_load_opts), .unverified = true }, &bp, &err)) {
 			fprintf(stderr, "%s\n", err.msg);
 			return 1;
 		}

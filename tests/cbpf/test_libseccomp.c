@@ -47,7 +47,8 @@ static uint32_t decide(const struct cbpf_insn *p, size_t n, int nr, uint64_t a0,
 	struct bpfvm_prog *bp = NULL;
 	uint64_t r0 = 0;
 	CHECK(cbpf_translate(p, n, CBPF_SECCOMP, &e, &ne, &err) == 0);
-	CHECK(bpfvm_prog__load(vm, e, ne, NULL, &bp, &err) == 0);
+	BPFVM_OPTS(bpfvm_load_opts, lo, .unverified = true);
+	CHECK(bpfvm_prog__load(vm, e, ne, &lo, &bp, &err) == 0);
 	CHECK(bpfvm_prog__run(bp, &sd, sizeof(sd), NULL, &r0, &err) == 0);
 	CHECK_EQ_U64(r0, want);
 	bpfvm_prog__free(bp);

@@ -82,8 +82,14 @@ r3 += 2
 r0 = r3
 exit'
 contains "$out" "r3 = 5"; contains "$out" "r3=0x7"; contains "$out" "r0=0x7"
-expect 1 "$bpfvm" run "$ex/overrun.s" --mem 'de ad be ef'; contains "$err" "insn 2"
-expect 1 "$bpfvm" run --budget 50 -e 'goto -1'; contains "$err" "budget"
+expect 1 "$bpfvm" run "$ex/overrun.s" --mem 'de ad be ef'; contains "$err" "insn 2: read of 1 byte"
+contains "$err" "outside the 4-byte context"
+# --unverified: no verifier; the checked interpreter stops it at run time
+expect 1 "$bpfvm" run -U "$ex/overrun.s" --mem 'de ad be ef'; contains "$err" "insn 2"
+contains "$err" "out-of-bounds read"
+expect 1 "$bpfvm" run -e 'goto -1';    contains "$err" "never ends"
+expect 1 "$bpfvm" run --unverified --budget 50 -e 'goto -1'; contains "$err" "budget"
+expect 2 "$bpfvm" run --unverified --jit -e 'exit'; contains "$err" "does not go with --jit"
 expect 1 "$bpfvm" run -e 'r0 = 1';     contains "$err" "last instruction"
 expect 1 "$bpfvm" run -e 'call 1234
 exit';                                 contains "$err" "helper 1234"
@@ -156,13 +162,21 @@ contains "$out" "insns/s"
 expect 0 "$bpfvm" jit --dump "$ex/ipv4-dport.s"
 contains "$out" "r0 = be16 r0"; contains "$out" "rol ax, 8"; contains "$out" "push rbp"; contains "$out" "ret"
 expect 0 "$bpfvm" jit -d --att -s ubpf "$ex/ipv4-dport.s"; contains "$out" "be16 %r0"; contains "$out" "retq"
-expect 0 "$bpfvm" jit -d -j -e 'r1 = 5
+expect 1 "$bpfvm" jit -e 'r1 = 5
+callx r1
+exit';                                 contains "$err" "insn 1"
+expect 0 "$bpfvm" jit -U -d -j -e 'r1 = 5
 callx r1
 exit';                                 contains "$out" '"bpf":"callx r1"'; contains "$out" '"asm":"call rax"'
-expect 1 "$bpfvm" jit -e 'call kfunc 7
+expect 1 "$bpfvm" jit -U -e 'call kfunc 7
 exit';                                 contains "$err" "insn 0: the JIT does not take kfunc calls"
 expect 1 "$bpfvm" jit -e 'r0 = ';      contains "$err" "<expr>:1:"
 expect 2 "$bpfvm" jit "$ex/ipv4-dport.s" prog; contains "$err" "not an ELF object"
+expect 1 "$bpfvm" jit -e 'r0 = *(u32 *)(r1 + 0)
+exit';                                 contains "$err" "outside the 0-byte context"
+expect 0 "$bpfvm" jit -c 4 -e 'r0 = *(u32 *)(r1 + 0)
+exit'
+expect 2 "$bpfvm" jit -c x -e 'exit'; contains "$err" "--ctx-size wants a size"
 if [[ -n "$progs" && -f "$progs/xdp_parse.o" ]]; then
   expect 0 "$bpfvm" jit "$progs/xdp_parse.o"
   contains "$out" "xdp_parse (section xdp, xdp): 72 BPF insns -> "; contains "$out" "tc_mark (section tc"

@@ -119,17 +119,19 @@ int main(int argc, char **argv)
 	bool at_load;
 	struct bpfvm_error err;
 	char engine[BPFVM_ERR_MSG_MAX + 32] = "engine: interpreter";
-	/* --jit: the conformance vectors are trusted test programs. */
-	BPFVM_OPTS(bpfvm_load_opts, lopts, .engine = BPFVM_ENGINE_JIT, .jit_unverified = true,
+	/* Without --verify: the conformance vectors are trusted test programs
+	 * (some break a rule on purpose), run unverified, under the JIT too. */
+	BPFVM_OPTS(bpfvm_load_opts, lopts, .unverified = true,
+		   .engine = jit ? BPFVM_ENGINE_JIT : BPFVM_ENGINE_INTERP, .jit_unverified = jit,
 		   .allow_fallback = fallback);
 	/* --verify: the static verifier first, the program as the raw type
 	 * (r1 -> the memory, r2 its length) */
-	BPFVM_OPTS(bpfvm_load_opts, vopts, .verify = true, .ctx_size = (uint32_t)mem_len,
+	BPFVM_OPTS(bpfvm_load_opts, vopts, .ctx_size = (uint32_t)mem_len,
 		   .engine = jit ? BPFVM_ENGINE_JIT : BPFVM_ENGINE_INTERP,
 		   .allow_fallback = fallback);
 	int rc = harness_run(vm, (const struct bpfvm_insn *)bytes,
 			     n_bytes / sizeof(struct bpfvm_insn),
-			     verify ? &vopts : jit ? &lopts : NULL, mem, mem_len,
+			     verify ? &vopts : &lopts, mem, mem_len,
 			     &r0, &at_load, engine, sizeof(engine), &err);
 	if (rc) {
 		char msg[BPFVM_ERR_MSG_MAX + 32];

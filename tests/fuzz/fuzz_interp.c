@@ -51,7 +51,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(insns, data + 1 + mem_len, n * sizeof(*insns));
 	bpfvm_vm__add_helper(vm, 5, "nop", helper_nop);
 	bpfvm_vm__add_helper(vm, 6, "sum", helper_sum);
-	if (!bpfvm_prog__load(vm, insns, n, NULL, &prog, &err)) {
+	/* the checked interpreter takes anything that decodes */
+	BPFVM_OPTS(bpfvm_load_opts, lo, .unverified = true);
+	if (!bpfvm_prog__load(vm, insns, n, &lo, &prog, &err)) {
 		uint64_t r0;
 		BPFVM_OPTS(bpfvm_run_opts, opts, .insn_budget = 100000);
 		if (bpfvm_prog__run(prog, mem_len ? mem : NULL, mem_len, &opts, &r0, &err) &&

@@ -211,7 +211,7 @@ static inline int vgen_check(struct bpfvm_vm *vm, struct bpfvm_map *map,
 {
 	struct bpfvm_map *maps[1] = { map };
 	struct bpfvm_prog *prog = NULL;
-	BPFVM_OPTS(bpfvm_load_opts, lo, .maps = maps, .n_maps = 1, .verify = true,
+	BPFVM_OPTS(bpfvm_load_opts, lo, .maps = maps, .n_maps = 1,
 		   .ctx_size = VGEN_CTX);
 	*accepted = 0;
 	if (bpfvm_prog__load(vm, insns, n, &lo, &prog, err))

@@ -328,7 +328,7 @@ static void compare_object(const char *path, enum bpfvm_engine engine)
 	}
 	struct bpfvm_error err;
 	struct bpfvm_vm *vm = bpfvm_vm__new(NULL);
-	BPFVM_OPTS(bpfvm_object_opts, oo, .verify = true, .engine = engine);
+	BPFVM_OPTS(bpfvm_object_opts, oo, .engine = engine);
 	struct bpfvm_object *obj = bpfvm_object__open_file(vm, path, &oo, &err);
 	if (!obj || bpfvm_object__load(obj, &err)) {
 		printf("MISMATCH %s (%s): bpfvm does not load it (%s)\n", path, ename, err.msg);

@@ -109,7 +109,7 @@ static const char *last_line(const char *log)
 static int bpfvm_verdict(const char *path, const char *prog, struct bpfvm_error *err)
 {
 	struct bpfvm_vm *vm = bpfvm_vm__new(NULL);
-	BPFVM_OPTS(bpfvm_object_opts, oo, .verify = true);
+	BPFVM_OPTS(bpfvm_object_opts, oo);
 	struct bpfvm_object *obj = vm ? bpfvm_object__open_file(vm, path, &oo, err) : NULL;
 	int rc = -1;
 	if (obj) {

@@ -125,10 +125,15 @@ int lpm_match(void *ctx)
 SEC("xdp")
 int queue_fifo(void *ctx)
 {
-	__u32 v;
+	__u32 v = 10;
 
-	for (v = 10; v <= 30; v += 10)
-		bpf_map_push_elem(&fifo, &v, 0);
+	/* not a loop: a u32 spilled at r10-4 is not tracked, so the kernel
+	 * (and bpfvm) would see a loop that never ends */
+	bpf_map_push_elem(&fifo, &v, 0);
+	v = 20;
+	bpf_map_push_elem(&fifo, &v, 0);
+	v = 30;
+	bpf_map_push_elem(&fifo, &v, 0);
 	if (bpf_map_pop_elem(&fifo, &v))
 		return -1;
 	return v;
@@ -137,10 +142,15 @@ int queue_fifo(void *ctx)
 SEC("xdp")
 int stack_lifo(void *ctx)
 {
-	__u32 v;
+	__u32 v = 10;
 
-	for (v = 10; v <= 30; v += 10)
-		bpf_map_push_elem(&lifo, &v, 0);
+	/* not a loop: a u32 spilled at r10-4 is not tracked, so the kernel
+	 * (and bpfvm) would see a loop that never ends */
+	bpf_map_push_elem(&lifo, &v, 0);
+	v = 20;
+	bpf_map_push_elem(&lifo, &v, 0);
+	v = 30;
+	bpf_map_push_elem(&lifo, &v, 0);
 	if (bpf_map_pop_elem(&lifo, &v))
 		return -1;
 	return v;

@@ -155,4 +155,10 @@
 #define I_CALLX(DST) I_RAW(BI_JMP | BI_CALL | BI_X, DST, 0, 0, 0)
 #define I_EXIT() I_RAW(BI_JMP | BI_EXIT, 0, 0, 0, 0)
 
+/* Load options for a program run as given, without the verifier, in the
+ * checked interpreter: for tests of the run-time checks themselves, and
+ * of programs that break a verifier rule on purpose. */
+#define UNVERIFIED \
+	(&(const struct bpfvm_load_opts){ .sz = sizeof(struct bpfvm_load_opts), .unverified = true })
+
 #endif /* BPFVM_TEST_INSN_BUILD_H */

@@ -41,7 +41,7 @@ static uint32_t run_both(const struct cbpf_insn *p, size_t n, enum cbpf_prog_kin
 	struct bpfvm_prog *bp = NULL;
 	uint64_t r0 = 0xdead;
 	CHECK(cbpf_translate(p, n, kind, &e, &ne, &err) == 0);
-	BPFVM_OPTS(bpfvm_load_opts, lopts, .name = "t");
+	BPFVM_OPTS(bpfvm_load_opts, lopts, .name = "t", .unverified = true);
 	int r = bpfvm_prog__load(vm, e, ne, &lopts, &bp, &err);
 	if (r)
 		fprintf(stderr, "load: insn %ld: %s\n", err.insn, err.msg);

@@ -292,7 +292,7 @@ static void test_trace_printk_prog(void)
 	};
 	struct bpfvm_prog *prog = NULL;
 	struct bpfvm_error err;
-	CHECK(bpfvm_prog__load(vm, insns, ARRAY_SIZE(insns), NULL, &prog, &err) == 0);
+	CHECK(bpfvm_prog__load(vm, insns, ARRAY_SIZE(insns), UNVERIFIED, &prog, &err) == 0);
 	uint64_t ret = 0;
 	trace_calls = 0;
 	int rc = bpfvm_prog__run(prog, fmt, sizeof(fmt), NULL, &ret, &err);
@@ -515,7 +515,7 @@ static void test_time(void)
 	};
 	struct bpfvm_prog *prog = NULL;
 	struct bpfvm_error err;
-	CHECK(bpfvm_prog__load(vm, insns, ARRAY_SIZE(insns), NULL, &prog, &err) == 0);
+	CHECK(bpfvm_prog__load(vm, insns, ARRAY_SIZE(insns), UNVERIFIED, &prog, &err) == 0);
 	uint64_t ret = 0;
 	CHECK(bpfvm_prog__run(prog, NULL, 0, NULL, &ret, &err) == 0);
 	CHECK((int64_t)ret >= 0 && ret < 1000000000u);
@@ -562,7 +562,7 @@ static void test_cpu(void)
 	struct bpfvm_insn insns[] = { I_CALL(8), I_EXIT() };
 	struct bpfvm_prog *prog = NULL;
 	struct bpfvm_error err;
-	CHECK(bpfvm_prog__load(v, insns, ARRAY_SIZE(insns), NULL, &prog, &err) == 0);
+	CHECK(bpfvm_prog__load(v, insns, ARRAY_SIZE(insns), UNVERIFIED, &prog, &err) == 0);
 	for (uint32_t cpu = 0; cpu < 4; cpu++) {
 		BPFVM_OPTS(bpfvm_run_opts, ro, .cpu = cpu);
 		uint64_t ret = 99;
@@ -677,7 +677,7 @@ static void test_spin_lock(void)
 		I_EXIT(),
 	};
 	struct bpfvm_error err;
-	CHECK(bpfvm_prog__load(vm, insns, ARRAY_SIZE(insns), NULL, &lock_prog, &err) == 0);
+	CHECK(bpfvm_prog__load(vm, insns, ARRAY_SIZE(insns), UNVERIFIED, &lock_prog, &err) == 0);
 	pthread_t th[LOCK_THREADS];
 	for (int i = 0; i < LOCK_THREADS; i++)
 		CHECK(pthread_create(&th[i], NULL, lock_thread, NULL) == 0);
@@ -746,7 +746,7 @@ static int test_maps(void)
 		I_EXIT(),
 	};
 	struct bpfvm_prog *prog = NULL;
-	CHECK(bpfvm_prog__load(vm, insns, ARRAY_SIZE(insns), NULL, &prog, &err) == 0);
+	CHECK(bpfvm_prog__load(vm, insns, ARRAY_SIZE(insns), UNVERIFIED, &prog, &err) == 0);
 	uint64_t ret = 1;
 	int rc = bpfvm_prog__run(prog, NULL, 0, NULL, &ret, &err);
 	if (rc)
@@ -766,7 +766,7 @@ static int test_maps(void)
 		I_CALL(1),
 		I_EXIT(),
 	};
-	CHECK(bpfvm_prog__load(vm, forged, ARRAY_SIZE(forged), NULL, &prog, &err) == 0);
+	CHECK(bpfvm_prog__load(vm, forged, ARRAY_SIZE(forged), UNVERIFIED, &prog, &err) == 0);
 	CHECK(bpfvm_prog__run(prog, NULL, 0, NULL, &ret, &err) == -EINVAL);
 	CHECK_STR_CONTAINS(err.msg, "not a map");
 	CHECK(err.insn == 5); /* the call */

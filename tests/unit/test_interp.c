@@ -60,7 +60,7 @@ static void cover_trace(void *ctx, size_t pc, const struct bpfvm_insn *insn,
 static struct bpfvm_prog *load(const struct bpfvm_insn *insns, size_t n)
 {
 	struct bpfvm_prog *prog = NULL;
-	int rc = bpfvm_prog__load(vm, insns, n, NULL, &prog, &err);
+	int rc = bpfvm_prog__load(vm, insns, n, UNVERIFIED, &prog, &err);
 	if (rc)
 		fprintf(stderr, "load failed: insn %ld: %s\n", err.insn, err.msg);
 	CHECK(rc == 0);

@@ -41,8 +41,9 @@ static void diff_run(const struct bpfvm_insn *insns, size_t n, const uint8_t *me
 {
 	struct bpfvm_prog *pi = NULL, *pj = NULL;
 	struct bpfvm_error err;
-	BPFVM_OPTS(bpfvm_load_opts, jo, .engine = BPFVM_ENGINE_JIT, .jit_unverified = true);
-	CHECK(bpfvm_prog__load(vm, insns, n, NULL, &pi, &err) == 0);
+	BPFVM_OPTS(bpfvm_load_opts, jo, .engine = BPFVM_ENGINE_JIT, .unverified = true,
+		   .jit_unverified = true);
+	CHECK(bpfvm_prog__load(vm, insns, n, UNVERIFIED, &pi, &err) == 0);
 	if (bpfvm_prog__load(vm, insns, n, &jo, &pj, &err)) {
 		fprintf(stderr, "%s: JIT load failed: %s\n", what, err.msg);
 		CHECK(0);
@@ -331,7 +332,8 @@ static void test_helpers(void)
 	diff_run(prog, sizeof(prog) / sizeof(prog[0]), zero_mem, "helpers");
 	struct bpfvm_prog *pj;
 	struct bpfvm_error err;
-	BPFVM_OPTS(bpfvm_load_opts, jo, .engine = BPFVM_ENGINE_JIT, .jit_unverified = true);
+	BPFVM_OPTS(bpfvm_load_opts, jo, .engine = BPFVM_ENGINE_JIT, .unverified = true,
+		   .jit_unverified = true);
 	CHECK(bpfvm_prog__load(vm, prog, sizeof(prog) / sizeof(prog[0]), &jo, &pj, &err) == 0);
 	uint64_t r0;
 	CHECK(bpfvm_prog__run(pj, NULL, 0, NULL, &r0, &err) == -EPERM);
@@ -438,7 +440,8 @@ static void test_wx(void)
 	struct bpfvm_insn prog[] = { I_MOV64_IMM(0, 1), I_EXIT() };
 	struct bpfvm_prog *pj;
 	struct bpfvm_error err;
-	BPFVM_OPTS(bpfvm_load_opts, jo, .engine = BPFVM_ENGINE_JIT, .jit_unverified = true);
+	BPFVM_OPTS(bpfvm_load_opts, jo, .engine = BPFVM_ENGINE_JIT, .unverified = true,
+		   .jit_unverified = true);
 	CHECK(bpfvm_prog__load(vm, prog, 2, &jo, &pj, &err) == 0);
 	CHECK(pj->jit && pj->jit->code);
 	uintptr_t addr = (uintptr_t)pj->jit->code;
@@ -469,7 +472,7 @@ static void test_fallback(void)
 	size_t n = sizeof(prog) / sizeof(prog[0]);
 	struct bpfvm_prog *p = NULL;
 	struct bpfvm_error err;
-	BPFVM_OPTS(bpfvm_load_opts, fo, .engine = BPFVM_ENGINE_JIT, .jit_unverified = true,
+	BPFVM_OPTS(bpfvm_load_opts, fo, .engine = BPFVM_ENGINE_JIT, .unverified = true, .jit_unverified = true,
 		   .allow_fallback = true);
 	CHECK(bpfvm_prog__load(vm, prog, n, &fo, &p, &err) == 0);
 	CHECK(bpfvm_prog__engine(p) == BPFVM_ENGINE_INTERP);
@@ -482,19 +485,26 @@ static void test_fallback(void)
 	printf("  fallback: %s\n", bpfvm_prog__fallback_reason(p));
 	bpfvm_prog__free(p);
 
-	BPFVM_OPTS(bpfvm_load_opts, no, .engine = BPFVM_ENGINE_JIT, .jit_unverified = true);
+	BPFVM_OPTS(bpfvm_load_opts, no, .engine = BPFVM_ENGINE_JIT, .unverified = true,
+		   .jit_unverified = true);
 	CHECK(bpfvm_prog__load(vm, prog, n, &no, &p, &err) != 0);
 	CHECK(err.insn == 2);
 	CHECK_STR_CONTAINS(err.msg, "kfunc");
 
 	/* Unverified and not vouched for: refused. */
-	BPFVM_OPTS(bpfvm_load_opts, uv, .engine = BPFVM_ENGINE_JIT);
+	BPFVM_OPTS(bpfvm_load_opts, uv, .engine = BPFVM_ENGINE_JIT, .unverified = true);
 	struct bpfvm_insn tiny[] = { I_MOV64_IMM(0, 1), I_EXIT() };
 	CHECK(bpfvm_prog__load(vm, tiny, 2, &uv, &p, &err) != 0);
 	CHECK_STR_CONTAINS(err.msg, "verified");
 	/* A plain interpreter load reports no fallback. */
 	CHECK(bpfvm_prog__load(vm, tiny, 2, NULL, &p, &err) == 0);
 	CHECK(bpfvm_prog__fallback_reason(p) == NULL);
+	CHECK(bpfvm_prog__verified(p, NULL));
+	bpfvm_prog__free(p);
+	/* Verified by default: the JIT takes it. */
+	BPFVM_OPTS(bpfvm_load_opts, vj, .engine = BPFVM_ENGINE_JIT);
+	CHECK(bpfvm_prog__load(vm, tiny, 2, &vj, &p, &err) == 0);
+	CHECK(bpfvm_prog__engine(p) == BPFVM_ENGINE_JIT);
 	bpfvm_prog__free(p);
 }
 
@@ -524,11 +534,12 @@ static void test_speed(void)
 	big[n++] = (struct bpfvm_insn)I_EXIT();
 	struct bpfvm_prog *p;
 	struct bpfvm_error err;
-	BPFVM_OPTS(bpfvm_load_opts, jo, .engine = BPFVM_ENGINE_JIT, .jit_unverified = true);
+	BPFVM_OPTS(bpfvm_load_opts, jo, .engine = BPFVM_ENGINE_JIT, .unverified = true,
+		   .jit_unverified = true);
 	double best_jit = 1e9, best_interp = 1e9;
 	for (int i = 0; i < 5; i++) {
 		double t0 = now_s();
-		CHECK(bpfvm_prog__load(vm, big, n, NULL, &p, &err) == 0);
+		CHECK(bpfvm_prog__load(vm, big, n, UNVERIFIED, &p, &err) == 0);
 		double t1 = now_s();
 		bpfvm_prog__free(p);
 		double t2 = now_s();

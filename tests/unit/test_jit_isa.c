@@ -71,7 +71,7 @@ static struct bpfvm_prog *env_load(struct env *e, const struct bpfvm_insn *insns
 	struct bpfvm_prog *p = NULL;
 	struct bpfvm_error err;
 	BPFVM_OPTS(bpfvm_load_opts, o, .name = what, .maps = e->maps, .n_maps = 3,
-		   .engine = engine, .jit_unverified = true);
+		   .engine = engine, .unverified = true, .jit_unverified = true);
 	if (bpfvm_prog__load(vm, insns, n, &o, &p, &err))
 		fprintf(stderr, "%s: load: insn %ld: %s\n", what, err.insn, err.msg);
 	CHECK(p != NULL);
@@ -554,7 +554,8 @@ static void test_atomics_threads(void)
 	};
 	struct bpfvm_prog *p = NULL;
 	struct bpfvm_error err;
-	BPFVM_OPTS(bpfvm_load_opts, o, .engine = BPFVM_ENGINE_JIT, .jit_unverified = true);
+	BPFVM_OPTS(bpfvm_load_opts, o, .engine = BPFVM_ENGINE_JIT, .unverified = true,
+		   .jit_unverified = true);
 	if (bpfvm_prog__load(vm, prog, ARRAY_SIZE(prog), &o, &p, &err))
 		fprintf(stderr, "atomics: insn %ld: %s\n", err.insn, err.msg);
 	CHECK(p && bpfvm_prog__engine(p) == BPFVM_ENGINE_JIT);
@@ -593,7 +594,8 @@ static void test_jit_info(void)
 	size_t n = ARRAY_SIZE(prog);
 	struct bpfvm_prog *p = NULL, *pi = NULL;
 	struct bpfvm_error err;
-	BPFVM_OPTS(bpfvm_load_opts, o, .engine = BPFVM_ENGINE_JIT, .jit_unverified = true);
+	BPFVM_OPTS(bpfvm_load_opts, o, .engine = BPFVM_ENGINE_JIT, .unverified = true,
+		   .jit_unverified = true);
 	CHECK(bpfvm_prog__load(vm, prog, n, &o, &p, &err) == 0);
 	BPFVM_OPTS(bpfvm_jit_info, ji);
 	CHECK(bpfvm_prog__jit_info(p, &ji) == 0);
@@ -618,7 +620,7 @@ static void test_jit_info(void)
 	CHECK(bpfvm_prog__jit_info(p, &small) == -EINVAL);
 	CHECK(bpfvm_prog__jit_info(NULL, &ji) == -EINVAL);
 	CHECK(bpfvm_prog__jit_info(p, NULL) == -EINVAL);
-	CHECK(bpfvm_prog__load(vm, prog, n, NULL, &pi, &err) == 0);
+	CHECK(bpfvm_prog__load(vm, prog, n, UNVERIFIED, &pi, &err) == 0);
 	CHECK(bpfvm_prog__jit_info(pi, &ji) == -ENOENT);
 	bpfvm_prog__free(pi);
 	bpfvm_prog__free(p);

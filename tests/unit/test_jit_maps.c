@@ -38,7 +38,7 @@ static struct bpfvm_prog *load(const struct bpfvm_insn *insns, size_t n,
 	struct bpfvm_prog *prog = NULL;
 	struct bpfvm_error err;
 	BPFVM_OPTS(bpfvm_load_opts, o, .maps = maps, .n_maps = n_maps, .engine = engine,
-		   .verify = verify, .ctx_size = 8, .jit_unverified = !verify);
+		   .unverified = !verify, .ctx_size = 8, .jit_unverified = !verify);
 	if (bpfvm_prog__load(vm, insns, n, &o, &prog, &err))
 		fprintf(stderr, "load: insn %ld: %s\n", err.insn, err.msg);
 	CHECK(prog);

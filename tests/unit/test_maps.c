@@ -661,7 +661,7 @@ static void test_prog_array(void)
 	struct bpfvm_insn insns[] = { I_MOV64_IMM(0, 1), I_EXIT() };
 	struct bpfvm_prog *prog = NULL;
 	struct bpfvm_error err;
-	int ret = bpfvm_prog__load(vm, insns, 2, NULL, &prog, &err);
+	int ret = bpfvm_prog__load(vm, insns, 2, UNVERIFIED, &prog, &err);
 	if (ret)
 		fprintf(stderr, "load: %s\n", err.msg);
 	CHECK_EQ_U64(ret, 0);

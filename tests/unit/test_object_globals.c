@@ -26,7 +26,7 @@ static struct bpfvm_object *open_obj(struct bpfvm_vm *vm, const char *name, bool
 	char path[512];
 	struct bpfvm_error err;
 	snprintf(path, sizeof(path), "%s/%s", BPFVM_PROGRAMS_DIR, name);
-	BPFVM_OPTS(bpfvm_object_opts, oo, .verify = verify);
+	BPFVM_OPTS(bpfvm_object_opts, oo, .unverified = !verify);
 	struct bpfvm_object *obj = bpfvm_object__open_file(vm, path, &oo, &err);
 	if (!obj)
 		fprintf(stderr, "%s: %s\n", name, err.msg);

@@ -8,7 +8,15 @@
 #include <pthread.h>
 
 #include "bpfvm.h"
+#include "bpfvm_ctx.h"
 #include "check.h"
+
+/* A context of every type these programs have (they do not read it): a
+ * verified program runs only with the context it was verified for. */
+static union {
+	struct bpfvm_xdp_ctx xdp;
+	struct bpfvm_skb_ctx skb;
+} zero_ctx;
 
 #define THREADS 4
 #define RUNS 20000
@@ -30,7 +38,7 @@ static int64_t run_on(const char *name, uint32_t cpu)
 	uint64_t r0 = 0;
 	CHECK(prog);
 	BPFVM_OPTS(bpfvm_run_opts, opts, .cpu = cpu);
-	int rc = bpfvm_prog__run(prog, NULL, 0, &opts, &r0, &err);
+	int rc = bpfvm_prog__run(prog, &zero_ctx, sizeof(zero_ctx), &opts, &r0, &err);
 	if (rc)
 		fprintf(stderr, "%s: insn %ld: %s\n", name, err.insn, err.msg);
 	CHECK(rc == 0);

@@ -438,7 +438,8 @@ static struct bpfvm_prog *raw(const struct bpfvm_insn *insns, size_t n, uint32_t
 {
 	struct bpfvm_prog *p = NULL;
 	struct bpfvm_error err;
-	BPFVM_OPTS(bpfvm_load_opts, lo, .prog_type = type);
+	/* the helpers' own checks are under test: no verifier in front */
+	BPFVM_OPTS(bpfvm_load_opts, lo, .prog_type = type, .unverified = true);
 	CHECK(bpfvm_prog__load(vm, insns, n, &lo, &p, &err) == 0);
 	return p;
 }
@@ -652,14 +653,14 @@ static void test_allowed(void)
 		I_ALU64_IMM(BI_ADD, 3, -8), I_MOV64_IMM(4, 8), I_MOV64_IMM(5, 0),
 		I_CALL(9), I_EXIT(),
 	};
-	BPFVM_OPTS(bpfvm_load_opts, sf, .prog_type = 1, .verify = true);
+	BPFVM_OPTS(bpfvm_load_opts, sf, .prog_type = 1);
 	CHECK(bpfvm_prog__load(vm, store, ARRAY_SIZE(store), &sf, &p, &err) == -EACCES);
 	CHECK_STR_CONTAINS(err.msg, "cannot call bpf_skb_store_bytes");
 	store[6] = (struct bpfvm_insn)I_CALL(26); /* skb_load_bytes: allowed */
 	CHECK(bpfvm_prog__load(vm, store, ARRAY_SIZE(store), &sf, &p, &err) == 0);
 	bpfvm_prog__free(p);
 	struct bpfvm_insn len[] = { I_CALL(188), I_EXIT() };
-	BPFVM_OPTS(bpfvm_load_opts, tc, .prog_type = 3, .verify = true);
+	BPFVM_OPTS(bpfvm_load_opts, tc, .prog_type = 3);
 	CHECK(bpfvm_prog__load(vm, len, ARRAY_SIZE(len), &tc, &p, &err) == -EACCES);
 	CHECK_STR_CONTAINS(err.msg, "cannot call bpf_xdp_get_buff_len");
 }
@@ -669,7 +670,7 @@ int main(void)
 	struct bpfvm_error err;
 	vm = bpfvm_vm__new(NULL);
 	CHECK(vm);
-	BPFVM_OPTS(bpfvm_object_opts, oo, .verify = true);
+	BPFVM_OPTS(bpfvm_object_opts, oo);
 	xobj = bpfvm_object__open_file(vm, BPFVM_PROGRAMS_DIR "/xdp_adjust.o", &oo, &err);
 	if (!xobj || bpfvm_object__load(xobj, &err))
 		fprintf(stderr, "xdp_adjust.o: %s\n", err.msg);

@@ -20,7 +20,7 @@ static struct bpfvm_prog *load(const struct bpfvm_insn *insns, size_t n)
 {
 	struct bpfvm_prog *prog = NULL;
 	struct bpfvm_error err;
-	BPFVM_OPTS(bpfvm_load_opts, opts, .maps = maps, .n_maps = 2);
+	BPFVM_OPTS(bpfvm_load_opts, opts, .maps = maps, .n_maps = 2, .unverified = true);
 	if (bpfvm_prog__load(vm, insns, n, &opts, &prog, &err))
 		fprintf(stderr, "load: insn %ld: %s\n", err.insn, err.msg);
 	CHECK(prog);
@@ -132,7 +132,7 @@ int main(void)
 		I_CALL(51), I_EXIT(),
 	};
 	struct bpfvm_prog *pr = NULL;
-	BPFVM_OPTS(bpfvm_load_opts, ropts, .maps = rmaps, .n_maps = 1);
+	BPFVM_OPTS(bpfvm_load_opts, ropts, .maps = rmaps, .n_maps = 1, .unverified = true);
 	CHECK(bpfvm_prog__load(vm, redir, ARRAY_SIZE(redir), &ropts, &pr, &err) == 0);
 	CHECK_EQ_U64(run(pr), 2);
 	uint32_t k2 = 2, sock = 17;

@@ -513,7 +513,7 @@ static struct bpfvm_map *maps[5];
 
 static void run_one(struct bpfvm_vm *vm, const struct vt *t, int *accepted, int *refused)
 {
-	BPFVM_OPTS(bpfvm_load_opts, lo, .maps = maps, .n_maps = 5);
+	BPFVM_OPTS(bpfvm_load_opts, lo, .maps = maps, .n_maps = 5, .unverified = true);
 	struct bpfvm_prog *prog = NULL;
 	struct bpfvm_error err;
 	int ret = bpfvm_prog__load(vm, t->insns, t->n, &lo, &prog, &err);
@@ -571,7 +571,7 @@ static void long_program(struct bpfvm_vm *vm)
 	*q++ = (struct bpfvm_insn)EXIT;
 	struct bpfvm_prog *prog;
 	struct bpfvm_error err;
-	CHECK(bpfvm_prog__load(vm, p, n, NULL, &prog, &err) == 0);
+	CHECK(bpfvm_prog__load(vm, p, n, UNVERIFIED, &prog, &err) == 0);
 	BPFVM_OPTS(vfy_opts, vo, .ctx_size = 8);
 	struct vfy_stats st;
 	struct timespec t0, t1;
@@ -600,7 +600,7 @@ static void budget_timing(struct bpfvm_vm *vm)
 	const struct bpfvm_insn p[] = { MOV(0, 0), ADD(0, 1), I_JA(-2), EXIT };
 	struct bpfvm_prog *prog;
 	struct bpfvm_error err;
-	CHECK(bpfvm_prog__load(vm, p, 4, NULL, &prog, &err) == 0);
+	CHECK(bpfvm_prog__load(vm, p, 4, UNVERIFIED, &prog, &err) == 0);
 	struct vfy_stats st;
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);

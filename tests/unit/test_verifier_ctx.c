@@ -238,7 +238,7 @@ static int run(struct bpfvm_prog *prog, uint32_t type, uint64_t *r0, struct bpfv
 static struct bpfvm_prog *load(struct bpfvm_vm *vm, const struct ct *t, int *ret,
 			       struct bpfvm_error *err)
 {
-	BPFVM_OPTS(bpfvm_load_opts, lo, .verify = true, .prog_type = t->type,
+	BPFVM_OPTS(bpfvm_load_opts, lo, .prog_type = t->type,
 		   .ctx_size = t->type == RAW ? 16 : 0);
 	struct bpfvm_prog *prog = NULL;
 	*ret = bpfvm_prog__load(vm, t->insns, t->n, &lo, &prog, err);

@@ -28,8 +28,7 @@ static struct bpfvm_prog *load_verified(struct bpfvm_vm *vm, struct bpfvm_object
 	for (size_t k = 0; k < nm && k < 64; k++)
 		maps[k] = bpfvm_object__map(obj, k);
 	BPFVM_OPTS(bpfvm_load_opts, lo, .name = bpfvm_object__prog_name(obj, i), .maps = maps,
-		   .n_maps = nm < 64 ? nm : 64, .prog_type = bpfvm_object__prog_type(obj, i),
-		   .verify = true);
+		   .n_maps = nm < 64 ? nm : 64, .prog_type = bpfvm_object__prog_type(obj, i));
 	struct bpfvm_prog *prog = NULL;
 	*ret = bpfvm_prog__load(vm, insns, n, &lo, &prog, err);
 	return prog;
@@ -71,7 +70,7 @@ static void survey(struct bpfvm_vm *vm)
 	}
 	int ok = 0, all = 0;
 	/* The object-level switch: every program verified as its type. */
-	BPFVM_OPTS(bpfvm_object_opts, oo, .verify = true);
+	BPFVM_OPTS(bpfvm_object_opts, oo);
 	for (size_t f = 0; f < g.gl_pathc; f++) {
 		struct bpfvm_error err;
 		struct bpfvm_object *obj = bpfvm_object__open_file(vm, g.gl_pathv[f], &oo, &err);
