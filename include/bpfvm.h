@@ -347,6 +347,54 @@ BPFVM_API bool bpfvm_prog__verified(const struct bpfvm_prog *prog,
 /* The name bpftool gives a program type ("xdp", "sched_cls"), or NULL. */
 BPFVM_API const char *bpfvm_prog_type_name(uint32_t type);
 
+/*
+ * Program types a host defines for its own hooks. Programs of such a type
+ * get r1 = a pointer to the host's context structure (ctx_size bytes,
+ * passed as mem to bpfvm_prog__run), and may touch only the fields listed,
+ * each as its access flags allow; the verifier refuses anything else at
+ * load, naming the field. Numbers from BPFVM_PROG_TYPE_HOST up; register a
+ * type before loading programs of it, and never while a program of the vm
+ * runs on another thread.
+ */
+#define BPFVM_PROG_TYPE_HOST 0x80000000u
+
+#define BPFVM_CTX_READ 1u   /* loads of the whole field (8-byte elements of
+			     * a larger field) */
+#define BPFVM_CTX_WRITE 2u  /* stores of the same size */
+#define BPFVM_CTX_NARROW 4u /* loads of 1, 2 or 4 bytes inside it, aligned */
+#define BPFVM_CTX_BYTES 8u  /* any aligned load or store inside it (a buffer) */
+
+struct bpfvm_ctx_field {
+	const char *name;
+	uint32_t off;    /* in the context; aligned to the field's size (8 if larger) */
+	uint32_t size;   /* 1, 2, 4, 8, or a multiple of 8 (an array of u64) */
+	uint32_t access; /* BPFVM_CTX_* */
+};
+
+struct bpfvm_prog_type_opts {
+	size_t sz;
+	const char *name;     /* for messages ("my hook"); copied; required */
+	const char *ctx_name; /* ("struct my_ctx"); copied; default "the context" */
+	uint32_t ctx_size;    /* bytes at r1, at most 32767 */
+	const struct bpfvm_ctx_field *fields; /* copied; must not overlap */
+	size_t n_fields;
+	/* The helper ids its programs may call. NULL: every helper the vm has,
+	 * except those that need a packet (XDP, tc and socket helpers). */
+	const uint32_t *helpers;
+	size_t n_helpers;
+	/* When ret_check is set, the verifier proves that r0 at exit lies in
+	 * [ret_min, ret_max] (signed 32-bit when ret_min < 0, else unsigned
+	 * 32-bit). */
+	bool ret_check;
+	int64_t ret_min, ret_max;
+};
+
+/* Register type (>= BPFVM_PROG_TYPE_HOST). 0, or -EINVAL with a bad
+ * description (err says what), -EEXIST when type is taken, -ENOMEM. */
+BPFVM_API int bpfvm_vm__add_prog_type(struct bpfvm_vm *vm, uint32_t type,
+				      const struct bpfvm_prog_type_opts *opts,
+				      struct bpfvm_error *err);
+
 /* Registers r0..r10. */
 #define BPFVM_NREGS 11
 /* Stack bytes per call frame, and the deepest call chain (the kernel's). */

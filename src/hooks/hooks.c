@@ -22,7 +22,8 @@
 
 static const struct hook_type types[] = {
 #define HOOK_TYPE(T, NAME, UAPI, USIZE, REAL, PW, LDABS, RET, RMIN, RMAX, RCHECK, RWHAT) \
-	{ T, NAME, UAPI, USIZE, sizeof(REAL), PW, LDABS, RET, RMIN, RMAX, RCHECK, RWHAT },
+	{ T, NAME, UAPI, USIZE, sizeof(REAL), PW, LDABS, RET, RMIN, RMAX, RCHECK, RWHAT, \
+	  false, NULL, 0, NULL, 0 },
 #define HOOK_FIELD(...)
 #define SKB_FIELD(...)
 #include "hooks/prog_types.def"
@@ -60,8 +61,10 @@ const struct hook_type *hook_type_get(uint32_t prog_type)
 
 const struct hook_field *hook_field_at(const struct hook_type *t, uint32_t off)
 {
-	for (size_t i = 0; t && i < sizeof(fields) / sizeof(fields[0]); i++) {
-		const struct hook_field *f = &fields[i];
+	const struct hook_field *v = t && t->host ? t->fields : fields;
+	size_t n = t && t->host ? t->n_fields : sizeof(fields) / sizeof(fields[0]);
+	for (size_t i = 0; t && i < n; i++) {
+		const struct hook_field *f = &v[i];
 		if (f->prog_type == t->prog_type && f->access && off >= f->off &&
 		    off < (uint32_t)f->off + f->size)
 			return f;
@@ -98,6 +101,15 @@ static int helper_group(uint32_t id)
 bool hook_helper_allowed(const struct hook_type *t, uint32_t id, const char **why)
 {
 	int g = helper_group(id);
+	if (t && t->host && t->helpers) {
+		for (size_t i = 0; i < t->n_helpers; i++)
+			if (t->helpers[i] == id)
+				return true;
+		*why = "other program types (it is not in this type's helper list)";
+		return false;
+	}
+	if (t && t->host && g == G_TRACING)
+		return true; /* as raw programs */
 	bool xdp = t && t->prog_type == 6;
 	bool skb = t && (t->prog_type == 1 || t->prog_type == 3 || t->prog_type == 4);
 	bool tc = skb && t->prog_type != 1;

@@ -50,10 +50,23 @@ struct hook_type {
 	int64_t ret_min, ret_max;
 	bool ret_check;        /* the verifier enforces [ret_min, ret_max] */
 	const char *ret_what;  /* "0..4 (XDP_ABORTED..XDP_REDIRECT)" */
+	/* host-defined types (host_types.c): their own fields and helper
+	 * list; the real context is the host's, laid out as declared */
+	bool host;
+	const struct hook_field *fields;
+	size_t n_fields;
+	const uint32_t *helpers; /* NULL: all but the packet helpers */
+	size_t n_helpers;
 };
+
+struct bpfvm_vm;
 
 /* The row of prog_type, or NULL (raw). */
 const struct hook_type *hook_type_get(uint32_t prog_type);
+/* The same, host-defined types of vm included. */
+const struct hook_type *hook_type_find(const struct bpfvm_vm *vm, uint32_t prog_type);
+/* Free vm's host-defined types. */
+void hook_host_types_free(struct bpfvm_vm *vm);
 /* The field of t covering UAPI byte off, or NULL. */
 const struct hook_field *hook_field_at(const struct hook_type *t, uint32_t off);
 /* Whether programs of type t (NULL: raw) may call kernel helper id; when

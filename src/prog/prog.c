@@ -154,7 +154,7 @@ static int verify(struct bpfvm_prog *prog, const struct bpfvm_load_opts *opts,
 	};
 	prog->verified = ret == 0;
 	/* what the verifier let it touch through r1: a run must provide it */
-	const struct hook_type *ht = hook_type_get(prog->prog_type);
+	const struct hook_type *ht = hook_type_find(prog->vm, prog->prog_type);
 	prog->ctx_min = ht ? ht->real_size : OPTS_GET(opts, ctx_size, 0);
 	return ret;
 }

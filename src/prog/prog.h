@@ -26,6 +26,7 @@ struct vm_helper {
 };
 
 struct map_registry;
+struct hook_type;
 struct jit_image;
 
 struct bpfvm_vm {
@@ -39,6 +40,8 @@ struct bpfvm_vm {
 	struct bpfvm_prog **progs;
 	size_t n_progs, cap_progs;
 	uint32_t next_prog_id;
+	struct hook_type **host_types; /* bpfvm_vm__add_prog_type (hooks/) */
+	size_t n_host_types;
 };
 
 struct bpfvm_prog {

@@ -10,6 +10,7 @@
 
 #include "common/error.h"
 #include "helpers/helpers.h"
+#include "hooks/hooks.h"
 #include "maps/map.h"
 #include "prog.h"
 
@@ -50,6 +51,7 @@ void bpfvm_vm__free(struct bpfvm_vm *vm)
 	for (uint32_t i = 0; i < vm->n_helpers; i++)
 		free(vm->helpers[i].name);
 	free(vm->helpers);
+	hook_host_types_free(vm);
 	free(vm->progs);
 	pthread_mutex_destroy(&vm->progs_lock);
 	free(vm);
