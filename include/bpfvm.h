@@ -283,8 +283,8 @@ struct bpfvm_load_opts {
 	 * level 2).
 	 *
 	 * unverified skips the verifier. Such a program runs only in the
-	 * checked interpreter, which checks every memory access at run time
-	 * (the JIT refuses it unless jit_unverified, below).
+	 * checked interpreter, which checks every memory access at run time:
+	 * the JIT refuses it (or, with allow_fallback, it falls back).
 	 */
 	bool unverified;
 	uint32_t ctx_size;
@@ -293,15 +293,13 @@ struct bpfvm_load_opts {
 	uint32_t log_level;
 	/*
 	 * How to run it. BPFVM_ENGINE_JIT compiles it to machine code at load;
-	 * the JIT trusts what it compiles, so it takes verified programs only,
-	 * unless jit_unverified says the caller vouches for an unverified
-	 * program (test vectors that break a rule on purpose). When the JIT cannot take a program, the
+	 * the JIT trusts what it compiles (no run-time checks), so it takes
+	 * verified programs only. When the JIT cannot take a program, the
 	 * load fails, or with allow_fallback the program runs in the
 	 * interpreter and bpfvm_prog__engine() says so.
 	 */
 	enum bpfvm_engine engine;
 	bool allow_fallback;
-	bool jit_unverified;
 };
 
 /* What the verifier did for a program. */

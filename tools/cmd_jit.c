@@ -16,6 +16,7 @@
 #include "jit_disasm.h"
 #include "json.h"
 #include "object_args.h"
+#include "prog/prog.h"
 #include "tool.h"
 
 static void usage(FILE *f)
@@ -297,9 +298,9 @@ static int jit_program(const struct jit_args *a, struct jit_disasm *dis, struct 
 	/* No fallback: the load error names the instruction the verifier or
 	 * the JIT does not take. */
 	BPFVM_OPTS(bpfvm_load_opts, lo, .name = a->path, .engine = BPFVM_ENGINE_JIT,
-		   .ctx_size = a->ctx_size, .unverified = a->unverified,
-		   .jit_unverified = a->unverified);
-	if (bpfvm_prog__load(vm, insns, n, &lo, &prog, &err)) {
+		   .ctx_size = a->ctx_size, .unverified = a->unverified);
+	/* --unverified: compiled to be shown, never run */
+	if ((a->unverified ? prog_load_trusted : bpfvm_prog__load)(vm, insns, n, &lo, &prog, &err)) {
 		tool_print_error(cmd_jit.name, &err);
 		goto out;
 	}

@@ -9,8 +9,8 @@
  * never silent.
  *
  * The JIT trusts what it compiles (no run-time bounds checks), so it takes
- * a program only once the verifier accepted it, or when the caller vouches
- * for it with jit_unverified.
+ * a program only once the verifier accepted it (or, for the project's own
+ * tests, through prog_load_trusted()).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -81,18 +81,17 @@ static int compile(struct bpfvm_prog *prog, long *pc, char *msg, size_t size)
 	return 0;
 }
 
-int jit_prog_load(struct bpfvm_prog *prog, const struct bpfvm_load_opts *opts,
+int jit_prog_load(struct bpfvm_prog *prog, const struct bpfvm_load_opts *opts, bool trusted,
 		  struct bpfvm_error *err)
 {
 	char msg[sizeof(prog->jit_msg) - 32];
 	long pc = -1;
 	int rc;
 
-	if (!prog->verified && !OPTS_GET(opts, jit_unverified, false)) {
+	if (!prog->verified && !trusted) {
 		rc = -EINVAL;
 		snprintf(msg, sizeof(msg),
-			 "the JIT runs verified programs only: this one was loaded unverified "
-			 "(jit_unverified is for programs the caller trusts)");
+			 "the JIT runs verified programs only: this one was loaded unverified");
 	} else {
 		rc = compile(prog, &pc, msg, sizeof(msg));
 	}

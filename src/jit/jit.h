@@ -61,7 +61,7 @@ const char *jit_refusal(const struct bpfvm_prog *prog, long *pc, char *buf, size
  * the interpreter with prog->fallback_reason set (allow_fallback), or fail
  * with err naming the instruction.
  */
-int jit_prog_load(struct bpfvm_prog *prog, const struct bpfvm_load_opts *opts,
+int jit_prog_load(struct bpfvm_prog *prog, const struct bpfvm_load_opts *opts, bool trusted,
 		  struct bpfvm_error *err);
 
 /* Free prog's image (NULL-safe). */

@@ -7,7 +7,7 @@
  * image's entry. What a run does not always need is left out or made lazy,
  * since this fixed cost is paid by every run:
  * - Stack frames are zeroed only for programs the verifier did not check
- *   (jit_unverified): frame 0 here, deeper frames by the machine code when
+ *   (prog_load_trusted): frame 0 here, deeper frames by the machine code when
  *   a call enters them, a callback's by jit_callback(). The verifier
  *   proves that a verified program never reads a stack byte it did not
  *   write, so its frames start as whatever the C stack held, as in the

@@ -159,9 +159,9 @@ static int verify(struct bpfvm_prog *prog, const struct bpfvm_load_opts *opts,
 	return ret;
 }
 
-int bpfvm_prog__load(struct bpfvm_vm *vm, const struct bpfvm_insn *insns, size_t n,
-		     const struct bpfvm_load_opts *opts, struct bpfvm_prog **out,
-		     struct bpfvm_error *err)
+static int load(struct bpfvm_vm *vm, const struct bpfvm_insn *insns, size_t n,
+		const struct bpfvm_load_opts *opts, bool jit_trusted, struct bpfvm_prog **out,
+		struct bpfvm_error *err)
 {
 	struct bpfvm_prog *prog = NULL;
 	int ret;
@@ -226,7 +226,7 @@ int bpfvm_prog__load(struct bpfvm_vm *vm, const struct bpfvm_insn *insns, size_t
 			goto fail;
 	}
 	if (OPTS_GET(opts, engine, BPFVM_ENGINE_INTERP) == BPFVM_ENGINE_JIT) {
-		ret = jit_prog_load(prog, opts, err);
+		ret = jit_prog_load(prog, opts, jit_trusted, err);
 		if (ret)
 			goto fail;
 	}
@@ -240,6 +240,20 @@ int bpfvm_prog__load(struct bpfvm_vm *vm, const struct bpfvm_insn *insns, size_t
 fail:
 	prog_destroy(prog);
 	return ret;
+}
+
+int bpfvm_prog__load(struct bpfvm_vm *vm, const struct bpfvm_insn *insns, size_t n,
+		     const struct bpfvm_load_opts *opts, struct bpfvm_prog **out,
+		     struct bpfvm_error *err)
+{
+	return load(vm, insns, n, opts, false, out, err);
+}
+
+int prog_load_trusted(struct bpfvm_vm *vm, const struct bpfvm_insn *insns, size_t n,
+		      const struct bpfvm_load_opts *opts, struct bpfvm_prog **out,
+		      struct bpfvm_error *err)
+{
+	return load(vm, insns, n, opts, true, out, err);
 }
 
 /* Free a program that no one references (or that never registered). */

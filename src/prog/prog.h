@@ -67,6 +67,17 @@ struct bpfvm_prog {
 	char jit_msg[256];       /* fallback_reason's text, when it fell back */
 };
 
+/*
+ * bpfvm_prog__load, except that the JIT compiles the program even when it
+ * was loaded unverified. Not in the public API, where the JIT takes
+ * verified programs only: for the project's own tests of the JIT on
+ * programs that break a verifier rule on purpose (conformance vectors,
+ * random programs) and for `bpfvm jit --unverified`, which only shows code.
+ */
+int prog_load_trusted(struct bpfvm_vm *vm, const struct bpfvm_insn *insns, size_t n,
+		      const struct bpfvm_load_opts *opts, struct bpfvm_prog **prog,
+		      struct bpfvm_error *err);
+
 /* Is slot pc a function this program may pass to a helper as a callback? */
 bool prog_is_callback(const struct bpfvm_prog *prog, size_t pc);
 

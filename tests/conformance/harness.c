@@ -2,6 +2,7 @@
  * harness.c - the conformance suite's environment; see harness.h.
  */
 #include "harness.h"
+#include "prog/prog.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -28,12 +29,13 @@ struct bpfvm_vm *harness_vm(void)
 }
 
 int harness_run(struct bpfvm_vm *vm, const struct bpfvm_insn *insns, size_t n,
-		const struct bpfvm_load_opts *lopts, const uint8_t *mem, size_t mem_len,
-		uint64_t *r0, bool *at_load, char *engine, size_t engine_size,
+		const struct bpfvm_load_opts *lopts, bool jit_trusted, const uint8_t *mem,
+		size_t mem_len, uint64_t *r0, bool *at_load, char *engine, size_t engine_size,
 		struct bpfvm_error *err)
 {
 	struct bpfvm_prog *prog = NULL;
-	int ret = bpfvm_prog__load(vm, insns, n, lopts, &prog, err);
+	int ret = (jit_trusted ? prog_load_trusted : bpfvm_prog__load)(vm, insns, n, lopts, &prog,
+								      err);
 	*at_load = ret != 0;
 	if (ret)
 		return ret;

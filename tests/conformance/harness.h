@@ -16,14 +16,15 @@ struct bpfvm_vm *harness_vm(void);
 
 /*
  * Load insns with lopts (NULL: defaults) and run them on a private copy of
- * mem (NULL: no memory). Returns 0 with *r0 set, or a negative errno with
+ * mem (NULL: no memory). jit_trusted lets the JIT take the program
+ * unverified (prog_load_trusted(): test vectors only). Returns 0 with *r0 set, or a negative errno with
  * err filled; *at_load tells whether the load (decoder) refused the
  * program or the run failed. When engine is not NULL it receives which
  * engine ran ("engine: jit" or "engine: interpreter (why)").
  */
 int harness_run(struct bpfvm_vm *vm, const struct bpfvm_insn *insns, size_t n,
-		const struct bpfvm_load_opts *lopts, const uint8_t *mem, size_t mem_len,
-		uint64_t *r0, bool *at_load, char *engine, size_t engine_size,
+		const struct bpfvm_load_opts *lopts, bool jit_trusted, const uint8_t *mem,
+		size_t mem_len, uint64_t *r0, bool *at_load, char *engine, size_t engine_size,
 		struct bpfvm_error *err);
 
 #endif

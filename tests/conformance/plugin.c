@@ -8,8 +8,9 @@
  * --verify runs the static verifier first, with the program as the raw
  * type (r1 = the memory, r2 its length); a refusal is the result line.
  * --jit loads the program with engine JIT; conformance vectors are trusted
- * test programs, so it uses jit_unverified, and allow_fallback: a program
- * the JIT does not take runs in the interpreter. --no-fallback makes such
+ * test programs, so the JIT takes them unverified (prog_load_trusted(), a
+ * test-only entry: the library's JIT takes verified programs only), with
+ * allow_fallback: a program the JIT does not take runs in the interpreter. --no-fallback makes such
  * a program fail instead (the load error is the result line), so that a
  * run proves every program ran as machine code. --report-engine prints a
  * second line after r0, "engine: jit" or "engine: interpreter (REASON)",
@@ -122,7 +123,7 @@ int main(int argc, char **argv)
 	/* Without --verify: the conformance vectors are trusted test programs
 	 * (some break a rule on purpose), run unverified, under the JIT too. */
 	BPFVM_OPTS(bpfvm_load_opts, lopts, .unverified = true,
-		   .engine = jit ? BPFVM_ENGINE_JIT : BPFVM_ENGINE_INTERP, .jit_unverified = jit,
+		   .engine = jit ? BPFVM_ENGINE_JIT : BPFVM_ENGINE_INTERP,
 		   .allow_fallback = fallback);
 	/* --verify: the static verifier first, the program as the raw type
 	 * (r1 -> the memory, r2 its length) */
@@ -131,7 +132,7 @@ int main(int argc, char **argv)
 		   .allow_fallback = fallback);
 	int rc = harness_run(vm, (const struct bpfvm_insn *)bytes,
 			     n_bytes / sizeof(struct bpfvm_insn),
-			     verify ? &vopts : &lopts, mem, mem_len,
+			     verify ? &vopts : &lopts, !verify && jit, mem, mem_len,
 			     &r0, &at_load, engine, sizeof(engine), &err);
 	if (rc) {
 		char msg[BPFVM_ERR_MSG_MAX + 32];

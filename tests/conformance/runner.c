@@ -233,7 +233,7 @@ static void judge(struct runner *r, const char *path, struct verdict *v)
 		/* the vectors as given: some break a verifier rule on purpose
 		 * (the plugin's --verify runs them verified) */
 		BPFVM_OPTS(bpfvm_load_opts, lo, .unverified = true);
-		ret = harness_run(r->vm, insns, n, &lo, df.mem, df.mem_len, &r0, &at_load, NULL, 0,
+		ret = harness_run(r->vm, insns, n, &lo, false, df.mem, df.mem_len, &r0, &at_load, NULL, 0,
 				  &err);
 		if (ret) {
 			refused(v, at_load ? "the loader" : "the run", &err);

@@ -41,10 +41,9 @@ static void diff_run(const struct bpfvm_insn *insns, size_t n, const uint8_t *me
 {
 	struct bpfvm_prog *pi = NULL, *pj = NULL;
 	struct bpfvm_error err;
-	BPFVM_OPTS(bpfvm_load_opts, jo, .engine = BPFVM_ENGINE_JIT, .unverified = true,
-		   .jit_unverified = true);
+	BPFVM_OPTS(bpfvm_load_opts, jo, .engine = BPFVM_ENGINE_JIT, .unverified = true);
 	CHECK(bpfvm_prog__load(vm, insns, n, UNVERIFIED, &pi, &err) == 0);
-	if (bpfvm_prog__load(vm, insns, n, &jo, &pj, &err)) {
+	if (prog_load_trusted(vm, insns, n, &jo, &pj, &err)) {
 		fprintf(stderr, "%s: JIT load failed: %s\n", what, err.msg);
 		CHECK(0);
 	}
@@ -332,9 +331,8 @@ static void test_helpers(void)
 	diff_run(prog, sizeof(prog) / sizeof(prog[0]), zero_mem, "helpers");
 	struct bpfvm_prog *pj;
 	struct bpfvm_error err;
-	BPFVM_OPTS(bpfvm_load_opts, jo, .engine = BPFVM_ENGINE_JIT, .unverified = true,
-		   .jit_unverified = true);
-	CHECK(bpfvm_prog__load(vm, prog, sizeof(prog) / sizeof(prog[0]), &jo, &pj, &err) == 0);
+	BPFVM_OPTS(bpfvm_load_opts, jo, .engine = BPFVM_ENGINE_JIT, .unverified = true);
+	CHECK(prog_load_trusted(vm, prog, sizeof(prog) / sizeof(prog[0]), &jo, &pj, &err) == 0);
 	uint64_t r0;
 	CHECK(bpfvm_prog__run(pj, NULL, 0, NULL, &r0, &err) == -EPERM);
 	CHECK(err.insn == 12);
@@ -440,9 +438,8 @@ static void test_wx(void)
 	struct bpfvm_insn prog[] = { I_MOV64_IMM(0, 1), I_EXIT() };
 	struct bpfvm_prog *pj;
 	struct bpfvm_error err;
-	BPFVM_OPTS(bpfvm_load_opts, jo, .engine = BPFVM_ENGINE_JIT, .unverified = true,
-		   .jit_unverified = true);
-	CHECK(bpfvm_prog__load(vm, prog, 2, &jo, &pj, &err) == 0);
+	BPFVM_OPTS(bpfvm_load_opts, jo, .engine = BPFVM_ENGINE_JIT, .unverified = true);
+	CHECK(prog_load_trusted(vm, prog, 2, &jo, &pj, &err) == 0);
 	CHECK(pj->jit && pj->jit->code);
 	uintptr_t addr = (uintptr_t)pj->jit->code;
 	FILE *f = fopen("/proc/self/maps", "r");
@@ -472,9 +469,9 @@ static void test_fallback(void)
 	size_t n = sizeof(prog) / sizeof(prog[0]);
 	struct bpfvm_prog *p = NULL;
 	struct bpfvm_error err;
-	BPFVM_OPTS(bpfvm_load_opts, fo, .engine = BPFVM_ENGINE_JIT, .unverified = true, .jit_unverified = true,
+	BPFVM_OPTS(bpfvm_load_opts, fo, .engine = BPFVM_ENGINE_JIT, .unverified = true,
 		   .allow_fallback = true);
-	CHECK(bpfvm_prog__load(vm, prog, n, &fo, &p, &err) == 0);
+	CHECK(prog_load_trusted(vm, prog, n, &fo, &p, &err) == 0);
 	CHECK(bpfvm_prog__engine(p) == BPFVM_ENGINE_INTERP);
 	CHECK(bpfvm_prog__fallback_reason(p) != NULL);
 	CHECK_STR_CONTAINS(bpfvm_prog__fallback_reason(p), "insn 2: ");
@@ -485,9 +482,8 @@ static void test_fallback(void)
 	printf("  fallback: %s\n", bpfvm_prog__fallback_reason(p));
 	bpfvm_prog__free(p);
 
-	BPFVM_OPTS(bpfvm_load_opts, no, .engine = BPFVM_ENGINE_JIT, .unverified = true,
-		   .jit_unverified = true);
-	CHECK(bpfvm_prog__load(vm, prog, n, &no, &p, &err) != 0);
+	BPFVM_OPTS(bpfvm_load_opts, no, .engine = BPFVM_ENGINE_JIT, .unverified = true);
+	CHECK(prog_load_trusted(vm, prog, n, &no, &p, &err) != 0);
 	CHECK(err.insn == 2);
 	CHECK_STR_CONTAINS(err.msg, "kfunc");
 
@@ -534,8 +530,7 @@ static void test_speed(void)
 	big[n++] = (struct bpfvm_insn)I_EXIT();
 	struct bpfvm_prog *p;
 	struct bpfvm_error err;
-	BPFVM_OPTS(bpfvm_load_opts, jo, .engine = BPFVM_ENGINE_JIT, .unverified = true,
-		   .jit_unverified = true);
+	BPFVM_OPTS(bpfvm_load_opts, jo, .engine = BPFVM_ENGINE_JIT, .unverified = true);
 	double best_jit = 1e9, best_interp = 1e9;
 	for (int i = 0; i < 5; i++) {
 		double t0 = now_s();
@@ -543,7 +538,7 @@ static void test_speed(void)
 		double t1 = now_s();
 		bpfvm_prog__free(p);
 		double t2 = now_s();
-		CHECK(bpfvm_prog__load(vm, big, n, &jo, &p, &err) == 0);
+		CHECK(prog_load_trusted(vm, big, n, &jo, &p, &err) == 0);
 		double t3 = now_s();
 		CHECK(bpfvm_prog__engine(p) == BPFVM_ENGINE_JIT);
 		bpfvm_prog__free(p);

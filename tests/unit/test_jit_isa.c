@@ -21,6 +21,7 @@
 
 #include "bpfvm.h"
 #include "check.h"
+#include "prog/prog.h"
 #include "insn_build.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -71,8 +72,8 @@ static struct bpfvm_prog *env_load(struct env *e, const struct bpfvm_insn *insns
 	struct bpfvm_prog *p = NULL;
 	struct bpfvm_error err;
 	BPFVM_OPTS(bpfvm_load_opts, o, .name = what, .maps = e->maps, .n_maps = 3,
-		   .engine = engine, .unverified = true, .jit_unverified = true);
-	if (bpfvm_prog__load(vm, insns, n, &o, &p, &err))
+		   .engine = engine, .unverified = true);
+	if (prog_load_trusted(vm, insns, n, &o, &p, &err))
 		fprintf(stderr, "%s: load: insn %ld: %s\n", what, err.insn, err.msg);
 	CHECK(p != NULL);
 	CHECK(bpfvm_prog__engine(p) == engine);
@@ -554,9 +555,8 @@ static void test_atomics_threads(void)
 	};
 	struct bpfvm_prog *p = NULL;
 	struct bpfvm_error err;
-	BPFVM_OPTS(bpfvm_load_opts, o, .engine = BPFVM_ENGINE_JIT, .unverified = true,
-		   .jit_unverified = true);
-	if (bpfvm_prog__load(vm, prog, ARRAY_SIZE(prog), &o, &p, &err))
+	BPFVM_OPTS(bpfvm_load_opts, o, .engine = BPFVM_ENGINE_JIT, .unverified = true);
+	if (prog_load_trusted(vm, prog, ARRAY_SIZE(prog), &o, &p, &err))
 		fprintf(stderr, "atomics: insn %ld: %s\n", err.insn, err.msg);
 	CHECK(p && bpfvm_prog__engine(p) == BPFVM_ENGINE_JIT);
 	_Alignas(8) uint64_t mem[8] = { 0 };
@@ -594,9 +594,8 @@ static void test_jit_info(void)
 	size_t n = ARRAY_SIZE(prog);
 	struct bpfvm_prog *p = NULL, *pi = NULL;
 	struct bpfvm_error err;
-	BPFVM_OPTS(bpfvm_load_opts, o, .engine = BPFVM_ENGINE_JIT, .unverified = true,
-		   .jit_unverified = true);
-	CHECK(bpfvm_prog__load(vm, prog, n, &o, &p, &err) == 0);
+	BPFVM_OPTS(bpfvm_load_opts, o, .engine = BPFVM_ENGINE_JIT, .unverified = true);
+	CHECK(prog_load_trusted(vm, prog, n, &o, &p, &err) == 0);
 	BPFVM_OPTS(bpfvm_jit_info, ji);
 	CHECK(bpfvm_prog__jit_info(p, &ji) == 0);
 	CHECK(!strcmp(ji.arch, "x86_64"));

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "prog/prog.h"
 #include "insn_build.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -38,8 +39,8 @@ static struct bpfvm_prog *load(const struct bpfvm_insn *insns, size_t n,
 	struct bpfvm_prog *prog = NULL;
 	struct bpfvm_error err;
 	BPFVM_OPTS(bpfvm_load_opts, o, .maps = maps, .n_maps = n_maps, .engine = engine,
-		   .unverified = !verify, .ctx_size = 8, .jit_unverified = !verify);
-	if (bpfvm_prog__load(vm, insns, n, &o, &prog, &err))
+		   .unverified = !verify, .ctx_size = 8);
+	if ((verify ? bpfvm_prog__load : prog_load_trusted)(vm, insns, n, &o, &prog, &err))
 		fprintf(stderr, "load: insn %ld: %s\n", err.insn, err.msg);
 	CHECK(prog);
 	CHECK(bpfvm_prog__engine(prog) == engine);
