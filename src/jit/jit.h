@@ -71,6 +71,9 @@ void jit_prog_free(struct bpfvm_prog *prog);
  * insn_budget or trace (the interpreter runs those). */
 int jit_run(const struct bpfvm_prog *prog, void *mem, size_t mem_len,
 	    const struct bpfvm_run_opts *opts, uint64_t *ret, struct bpfvm_error *err);
+/* bpfvm_prog__run_batch() for a program with an image, likewise. */
+int jit_run_batch(const struct bpfvm_prog *prog, struct bpfvm_run_item *items, size_t n,
+		  const struct bpfvm_run_opts *opts, size_t *done, struct bpfvm_error *err);
 
 /* What helpers ask of a JIT run (interp/call.c routes them here when the
  * call came from machine code; run.c). */

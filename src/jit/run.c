@@ -172,50 +172,90 @@ int jit_callback(struct jit_run *run, size_t pc, const uint64_t args[5], const v
 	return 0;
 }
 
+/* What every run of prog sets up, whatever its input. Field by field, no
+ * memset: what the code reads, and what the lazy parts need (reg[0] and
+ * reg[6..10] are written before anything reads them: at helper calls). */
+static void run_setup(struct jit_run *run, const struct bpfvm_prog *prog, uint8_t *stack,
+		      const struct bpfvm_run_opts *opts, struct bpfvm_error *err)
+{
+	run->stack_limit = (uint64_t)(uintptr_t)stack;
+	run->cpu = OPTS_GET(opts, cpu, 0);
+	run->opts = opts;
+	run->root = prog;
+	run->user = OPTS_GET(opts, user, NULL);
+	run->err = err;
+}
+
+/* One input: what the code reads of it, and what a run changes (tail
+ * calls change prog; helpers build mem from in). Returns r0, or sets
+ * run->rc. */
+static uint64_t run_input(struct jit_run *run, uint8_t *stack, void *mem, size_t mem_len,
+			  const void *packet, size_t packet_len)
+{
+	const struct bpfvm_prog *prog = run->root;
+	run->reg[1] = (uint64_t)(uintptr_t)mem;
+	run->reg[2] = mem_len;
+	run->reg[3] = run->reg[4] = run->reg[5] = 0;
+	run->rc = 0;
+	run->pc = 0;
+	run->helper = 0;
+	run->saved_rsp = 0;
+	run->tail_to = 0;
+	run->pkt = (uint64_t)(uintptr_t)(packet ? packet : mem);
+	run->pkt_len = packet ? packet_len : mem ? mem_len : 0;
+	run->prog = prog;
+	run->loops = INTERP_MAY_GOTO_BUDGET;
+	run->tail_calls = 0;
+	run->mem_ready = false;
+	run->stack_dirty = prog->verified;
+	run->in = mem;
+	run->in_len = mem_len;
+	if (!prog->verified)
+		memset(stack + INTERP_STACK_BYTES - BPFVM_STACK_SIZE, 0, BPFVM_STACK_SIZE);
+	jit_entry_fn entry = (jit_entry_fn)prog->jit->code;
+	return entry(run, (uint64_t)(uintptr_t)(stack + INTERP_STACK_BYTES),
+		     (uint64_t)(uintptr_t)prog->jit->code + prog->jit->off[0]);
+}
+
 int jit_run(const struct bpfvm_prog *prog, void *mem, size_t mem_len,
 	    const struct bpfvm_run_opts *opts, uint64_t *ret, struct bpfvm_error *err)
 {
 	_Alignas(16) uint8_t stack[INTERP_STACK_BYTES];
 	struct jit_run run;
-
-	/* Field by field, no memset: what the code reads, and what the lazy
-	 * parts need (reg[0] and reg[6..10] are written before anything reads
-	 * them: at helper calls). */
-	run.reg[1] = (uint64_t)(uintptr_t)mem;
-	run.reg[2] = mem_len;
-	run.reg[3] = run.reg[4] = run.reg[5] = 0;
-	run.rc = 0;
-	run.pc = 0;
-	run.helper = 0;
-	run.saved_rsp = 0;
-	run.stack_limit = (uint64_t)(uintptr_t)stack;
-	run.tail_to = 0;
+	run_setup(&run, prog, stack, opts, err);
 	const void *packet = OPTS_GET(opts, packet, NULL);
-	run.pkt = (uint64_t)(uintptr_t)(packet ? packet : mem);
-	run.pkt_len = packet ? OPTS_GET(opts, packet_len, 0) : mem ? mem_len : 0;
-	run.prog = prog;
-	run.loops = INTERP_MAY_GOTO_BUDGET;
-	run.tail_calls = 0;
-	run.cpu = OPTS_GET(opts, cpu, 0);
-	run.mem_ready = false;
-	run.stack_dirty = prog->verified;
-	run.in = mem;
-	run.in_len = mem_len;
-	run.opts = opts;
-	run.root = prog;
-	run.user = OPTS_GET(opts, user, NULL);
-	run.err = err;
-	if (!prog->verified)
-		memset(stack + INTERP_STACK_BYTES - BPFVM_STACK_SIZE, 0, BPFVM_STACK_SIZE);
-
-	jit_entry_fn entry = (jit_entry_fn)prog->jit->code;
-	uint64_t r0 = entry(&run, (uint64_t)(uintptr_t)(stack + INTERP_STACK_BYTES),
-			    (uint64_t)(uintptr_t)prog->jit->code + prog->jit->off[0]);
+	uint64_t r0 = run_input(&run, stack, mem, mem_len, packet,
+				packet ? OPTS_GET(opts, packet_len, 0) : 0);
 	uint64_t *count = OPTS_GET(opts, insn_count, NULL);
 	if (count)
 		*count = 0;
 	if (run.rc)
 		return run_error(&run);
 	*ret = r0;
+	return 0;
+}
+
+int jit_run_batch(const struct bpfvm_prog *prog, struct bpfvm_run_item *items, size_t n,
+		  const struct bpfvm_run_opts *opts, size_t *done, struct bpfvm_error *err)
+{
+	_Alignas(16) uint8_t stack[INTERP_STACK_BYTES];
+	struct jit_run run;
+	run_setup(&run, prog, stack, opts, err);
+	uint64_t *count = OPTS_GET(opts, insn_count, NULL);
+	if (count)
+		*count = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct bpfvm_run_item *it = &items[i];
+		uint64_t r0 = run_input(&run, stack, it->mem, it->mem_len, it->packet,
+					it->packet_len);
+		if (run.rc) {
+			if (done)
+				*done = i;
+			return run_error(&run);
+		}
+		it->ret = r0;
+	}
+	if (done)
+		*done = n;
 	return 0;
 }

@@ -334,12 +334,11 @@ const char *bpfvm_prog__name(const struct bpfvm_prog *prog)
 	return prog ? prog->name : NULL;
 }
 
-int bpfvm_prog__run(const struct bpfvm_prog *prog, void *mem, size_t mem_len,
-		    const struct bpfvm_run_opts *opts, uint64_t *ret, struct bpfvm_error *err)
+/* What bpfvm_prog__run and run_batch check of prog and opts; 0 or an error
+ * in err. */
+static int run_check(const struct bpfvm_prog *prog, const struct bpfvm_run_opts *opts,
+		     struct bpfvm_error *err)
 {
-	err_clear(err);
-	if (!prog || !ret || (!mem && mem_len))
-		return err_set(err, -EINVAL, "bpfvm_prog__run: NULL argument");
 	if (!OPTS_CHECK(bpfvm_run_opts, opts))
 		return err_set(err, -EINVAL, "bpfvm_prog__run: unknown fields set in opts");
 	size_t n_regions = OPTS_GET(opts, regions, NULL) ? OPTS_GET(opts, n_regions, 0) : 0;
@@ -351,19 +350,80 @@ int bpfvm_prog__run(const struct bpfvm_prog *prog, void *mem, size_t mem_len,
 			return err_set(err, -EINVAL, "bpfvm_prog__run: region %zu has no base", i);
 	if (!OPTS_GET(opts, packet, NULL) && OPTS_GET(opts, packet_len, 0))
 		return err_set(err, -EINVAL, "bpfvm_prog__run: packet_len without a packet");
-	if (prog->verified && mem_len < prog->ctx_min)
-		return err_set(err, -EINVAL,
-			       "bpfvm_prog__run: program '%s' was verified for a %u-byte context, "
-			       "but mem_len is %zu", prog->name, prog->ctx_min, mem_len);
 	uint32_t cpu = OPTS_GET(opts, cpu, 0);
 	if (cpu >= prog->vm->nr_cpus)
 		return err_set(err, -EINVAL, "bpfvm_prog__run: cpu %u, but the vm has %u", cpu,
 			       prog->vm->nr_cpus);
-	/* Instruction budgets and traces are interpreter features: such a run
-	 * of a JIT'd program goes to the interpreter. */
-	if (prog->engine == BPFVM_ENGINE_JIT && prog->jit && !OPTS_GET(opts, insn_budget, 0) &&
-	    !OPTS_GET(opts, trace, NULL))
+	return 0;
+}
+
+/* One input's memory: present when it has a length, and at least the
+ * context a verified program was verified for. */
+static int input_check(const struct bpfvm_prog *prog, const void *mem, size_t mem_len,
+		       struct bpfvm_error *err)
+{
+	if (!mem && mem_len)
+		return err_set(err, -EINVAL, "bpfvm_prog__run: NULL argument");
+	if (prog->verified && mem_len < prog->ctx_min)
+		return err_set(err, -EINVAL,
+			       "bpfvm_prog__run: program '%s' was verified for a %u-byte context, "
+			       "but mem_len is %zu", prog->name, prog->ctx_min, mem_len);
+	return 0;
+}
+
+/* Instruction budgets and traces are interpreter features: such a run of
+ * a JIT'd program goes to the interpreter. */
+static bool runs_jit(const struct bpfvm_prog *prog, const struct bpfvm_run_opts *opts)
+{
+	return prog->engine == BPFVM_ENGINE_JIT && prog->jit && !OPTS_GET(opts, insn_budget, 0) &&
+	       !OPTS_GET(opts, trace, NULL);
+}
+
+int bpfvm_prog__run(const struct bpfvm_prog *prog, void *mem, size_t mem_len,
+		    const struct bpfvm_run_opts *opts, uint64_t *ret, struct bpfvm_error *err)
+{
+	err_clear(err);
+	if (!prog || !ret)
+		return err_set(err, -EINVAL, "bpfvm_prog__run: NULL argument");
+	int rc = run_check(prog, opts, err);
+	if (!rc)
+		rc = input_check(prog, mem, mem_len, err);
+	if (rc)
+		return rc;
+	if (runs_jit(prog, opts))
 		return jit_run(prog, mem, mem_len, opts, ret, err);
 	return interp_run(prog, mem, mem_len, opts, ret, err);
+}
+
+int bpfvm_prog__run_batch(const struct bpfvm_prog *prog, struct bpfvm_run_item *items, size_t n,
+			  const struct bpfvm_run_opts *opts, size_t *done, struct bpfvm_error *err)
+{
+	err_clear(err);
+	if (done)
+		*done = 0;
+	if (!prog || (!items && n))
+		return err_set(err, -EINVAL, "bpfvm_prog__run_batch: NULL argument");
+	int rc = run_check(prog, opts, err);
+	for (size_t i = 0; !rc && i < n; i++)
+		rc = input_check(prog, items[i].mem, items[i].mem_len, err);
+	if (rc)
+		return rc;
+	if (runs_jit(prog, opts))
+		return jit_run_batch(prog, items, n, opts, done, err);
+	/* the interpreter's own setup is per run already */
+	BPFVM_OPTS(bpfvm_run_opts, one);
+	if (opts)
+		memcpy(&one, opts, opts->sz < sizeof(one) ? opts->sz : sizeof(one));
+	one.sz = sizeof(one);
+	for (size_t i = 0; i < n; i++) {
+		one.packet = items[i].packet;
+		one.packet_len = items[i].packet ? items[i].packet_len : 0;
+		rc = interp_run(prog, items[i].mem, items[i].mem_len, &one, &items[i].ret, err);
+		if (rc)
+			return rc;
+		if (done)
+			*done = i + 1;
+	}
+	return 0;
 }
 
