@@ -48,6 +48,12 @@ bench: build
 bench-verify: build
 	bench/verify_corpus.sh $(BUILD)
 
+# Classic BPF: ns per packet against libpcap's bpf_filter(), then `bpfvm
+# filter` against `tcpdump -r -w` on a one-million-packet capture.
+.PHONY: bench-cbpf
+bench-cbpf: build
+	tests/cbpf/bench_cbpf.sh $(BUILD)
+
 fuzz: deps build
 	@scripts/fuzz $(FUZZ_BUILD) $(FUZZ_SECONDS) $(BUILD)
 

@@ -1,7 +1,8 @@
 /*
  * cmd_filter.c - `bpfvm filter`: compile a libpcap filter expression (or
  * read a classic program), check it with the kernel's rules, translate it
- * to eBPF and run it on every packet of a capture, writing the matches.
+ * to eBPF, verify and JIT-compile the translation (the kernel's path) and
+ * run it on every packet of a capture, writing the matches.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -20,7 +21,8 @@ static void usage(FILE *f)
 		   "       bpfvm filter -d|-dd|-ddd 'EXPR' [-r IN.pcap]\n\n"
 		   "Compile a libpcap filter expression with pcap_compile for the link type\n"
 		   "of the capture, check the classic program with the kernel's rules,\n"
-		   "translate it to eBPF and run it on every packet (pcap or pcapng).\n"
+		   "translate it to eBPF, verify the translation as a socket filter,\n"
+		   "JIT-compile it and run it on every packet (pcap or pcapng).\n"
 		   "Packets the filter accepts (return value > 0) are written unchanged.\n"
 		   "\"N of M packets matched\" goes to stderr.\n\n"
 		   "Options:\n"
@@ -32,8 +34,11 @@ static void usage(FILE *f)
 		   "                       -dd as C initialisers, -ddd as decimal numbers\n"
 		   "      --dump           print the classic program (tcpdump -d) and the\n"
 		   "                       translated eBPF before filtering\n"
-		   "  -e, --engine E       ebpf (default: the translation in the eBPF\n"
-		   "                       interpreter) or cbpf (the classic interpreter)\n"
+		   "  -e, --engine E       jit (default: the verified translation as\n"
+		   "                       machine code; when the JIT cannot take it, the\n"
+		   "                       eBPF interpreter runs it and stderr says why),\n"
+		   "                       interp (the translation in the eBPF interpreter;\n"
+		   "                       also spelt ebpf) or cbpf (the classic interpreter)\n"
 		   "  -c, --count          print the number of matching packets on stdout\n"
 		   "  -h, --help           show this help\n\n"
 		   "Exit status: 0 on success, 1 for a malformed expression, an invalid\n"
@@ -43,7 +48,7 @@ static void usage(FILE *f)
 struct filter_args {
 	const char *expr, *program, *in, *out;
 	int d_level, dump, count;
-	bool cbpf_engine;
+	enum cbpf_engine engine;
 };
 
 static void print_line(void *ctx, const char *line)
@@ -79,10 +84,15 @@ static int parse_args(int argc, char **argv, struct filter_args *a)
 		case 'd': a->d_level++; break;
 		case OPT_DUMP: a->dump = 1; break;
 		case 'c': a->count = 1; break;
-		case 'e':
-			if (tool_opt_cbpf_engine(&cmd_filter, optarg, &a->cbpf_engine))
-				return TOOL_EXIT_USAGE;
+		case 'e': {
+			int e = cbpf_engine_parse(optarg);
+			if (e < 0)
+				return tool_usage_error(&cmd_filter,
+							"--engine is jit, interp or cbpf, not '%s'",
+							optarg);
+			a->engine = (enum cbpf_engine)e;
 			break;
+		}
 		default:
 			return tool_help_or_usage(&cmd_filter, c);
 		}
@@ -153,6 +163,43 @@ static int get_program(const struct filter_args *a, int linktype, int snaplen,
 	return *prog ? 0 : -1;
 }
 
+/*
+ * The capture's files through stdio buffers of IO_BUF bytes: with the
+ * default 4 KiB, reading and writing a large capture costs more system
+ * calls than the filter costs time.
+ */
+#define IO_BUF (1u << 20)
+
+static pcap_t *open_capture(const char *path, char *errbuf)
+{
+	if (!strcmp(path, "-"))
+		return pcap_open_offline(path, errbuf);
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		snprintf(errbuf, PCAP_ERRBUF_SIZE, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	setvbuf(f, NULL, _IOFBF, IO_BUF);
+	pcap_t *p = pcap_fopen_offline(f, errbuf); /* owns f from here on success */
+	if (!p)
+		fclose(f);
+	return p;
+}
+
+static pcap_dumper_t *open_dump(pcap_t *in, const char *path)
+{
+	if (!strcmp(path, "-"))
+		return pcap_dump_open(in, path);
+	FILE *f = fopen(path, "wb");
+	if (!f) /* libpcap's own attempt, for its message */
+		return pcap_dump_open(in, path);
+	setvbuf(f, NULL, _IOFBF, IO_BUF);
+	pcap_dumper_t *d = pcap_dump_fopen(in, f);
+	if (!d)
+		fclose(f);
+	return d;
+}
+
 static int main_filter(int argc, char **argv)
 {
 	struct filter_args a = { 0 };
@@ -166,15 +213,14 @@ static int main_filter(int argc, char **argv)
 	pcap_t *in = NULL;
 	pcap_dumper_t *out = NULL;
 	struct cbpf_insn *prog = NULL;
-	struct bpfvm_insn *ebpf = NULL;
-	size_t n = 0, n_ebpf = 0;
+	size_t n = 0;
 	struct bpfvm_vm *vm = NULL;
-	struct bpfvm_prog *bp = NULL;
+	struct cbpf_filter *f = NULL;
 	struct bpfvm_error err;
 	int linktype = DLT_EN10MB, snaplen = 262144;
 
 	if (a.in) {
-		in = pcap_open_offline(a.in, errbuf);
+		in = open_capture(a.in, errbuf);
 		if (!in) {
 			fprintf(stderr, "bpfvm filter: %s\n", errbuf);
 			goto out;
@@ -194,29 +240,33 @@ static int main_filter(int argc, char **argv)
 		ret = TOOL_EXIT_OK;
 		goto out;
 	}
-	if (cbpf_check(prog, n, CBPF_SOCKET_FILTER, &err) ||
-	    cbpf_translate(prog, n, CBPF_SOCKET_FILTER, &ebpf, &n_ebpf, &err)) {
-		tool_print_error("filter", &err);
-		goto out;
-	}
-	vm = bpfvm_vm__new(NULL);
+	BPFVM_OPTS(bpfvm_vm_opts, vopts, .nr_cpus = 1);
+	vm = bpfvm_vm__new(&vopts);
 	if (!vm || cbpf_add_helpers(vm)) {
 		fprintf(stderr, "bpfvm filter: cannot create a vm: %s\n", strerror(errno));
 		goto out;
 	}
-	BPFVM_OPTS(bpfvm_load_opts, lopts, .name = "filter", .unverified = true);
-	if (bpfvm_prog__load(vm, ebpf, n_ebpf, &lopts, &bp, &err)) {
+	/* check, translate, verify, JIT (or the engine asked for) */
+	f = cbpf_filter_new(vm, prog, n, CBPF_SOCKET_FILTER, a.engine, true, &err);
+	if (!f) {
 		tool_print_error("filter", &err);
 		goto out;
 	}
+	if (cbpf_filter_fallback(f))
+		fprintf(stderr, "bpfvm filter: the JIT cannot take the translation, so the eBPF "
+				"interpreter runs it: %s\n",
+			cbpf_filter_fallback(f));
 	if (a.dump) {
+		size_t n_ebpf;
+		const struct bpfvm_insn *ebpf = cbpf_filter_ebpf(f, &n_ebpf);
 		printf("; classic BPF (%zu instructions)\n", n);
 		cbpf_tcpdump_print(prog, n, print_line, stdout);
-		printf("; eBPF translation (%zu instructions)\n", n_ebpf);
+		printf("; eBPF translation (%zu instructions, socket filter, engine %s)\n", n_ebpf,
+		       cbpf_engine_name(cbpf_filter_engine(f)));
 		bpfvm_disasm(ebpf, n_ebpf, NULL, print_ebpf, stdout, NULL);
 	}
 	if (a.out) {
-		out = pcap_dump_open(in, a.out);
+		out = open_dump(in, a.out);
 		if (!out) {
 			fprintf(stderr, "bpfvm filter: %s\n", pcap_geterr(in));
 			goto out;
@@ -228,20 +278,13 @@ static int main_filter(int argc, char **argv)
 	int r;
 	while ((r = pcap_next_ex(in, &h, &data)) == 1) {
 		struct cbpf_meta meta = { .len = h->len };
-		uint64_t res = 0;
+		uint32_t res;
 		total++;
-		if (a.cbpf_engine) {
-			res = cbpf_run(prog, n, CBPF_SOCKET_FILTER, data, h->caplen, &meta);
-		} else {
-			BPFVM_OPTS(bpfvm_run_opts, ropts, .user = &meta);
-			/* the translation never stores to the packet */
-			if (bpfvm_prog__run(bp, (void *)(uintptr_t)data, h->caplen, &ropts, &res,
-					    &err)) {
-				tool_print_error("filter", &err);
-				goto out;
-			}
+		if (cbpf_filter_run(f, data, h->caplen, &meta, &res, &err)) {
+			tool_print_error("filter", &err);
+			goto out;
 		}
-		if ((uint32_t)res == 0)
+		if (res == 0)
 			continue;
 		matched++;
 		if (out)
@@ -260,9 +303,8 @@ out:
 		pcap_dump_close(out);
 	if (in)
 		pcap_close(in);
-	bpfvm_prog__free(bp);
+	cbpf_filter_free(f);
 	bpfvm_vm__free(vm);
-	free(ebpf);
 	free(prog);
 	free((char *)a.expr);
 	return ret;

@@ -27,7 +27,12 @@ static void usage(FILE *f)
 		   "                       or an AUDIT_ARCH_* number\n"
 		   "      --args A0,...    up to six arguments (numbers)\n"
 		   "      --ip N           the instruction pointer\n"
-		   "  -e, --engine E       ebpf (default: the translation) or cbpf\n"
+		   "  -e, --engine E       jit (default: the translation, verified as a\n"
+		   "                       seccomp program, as machine code; when the JIT\n"
+		   "                       cannot take it, the eBPF interpreter runs it and\n"
+		   "                       stderr says why), interp (the translation in the\n"
+		   "                       eBPF interpreter; also spelt ebpf) or cbpf (the\n"
+		   "                       classic interpreter)\n"
 		   "  -j, --json           print a JSON object\n"
 		   "  -h, --help           show this help\n\n"
 		   "Exit status: 0 when the policy ran, 1 when it is invalid, 2 on wrong\n"
@@ -49,7 +54,8 @@ static int parse_u64(const char *s, char **end, uint64_t *out)
 struct sc_args {
 	const char *policy, *syscall;
 	struct cbpf_seccomp_data sd;
-	bool json, cbpf_engine;
+	bool json;
+	enum cbpf_engine engine;
 };
 
 static int parse_args(int argc, char **argv, struct sc_args *a)
@@ -106,10 +112,15 @@ static int parse_args(int argc, char **argv, struct sc_args *a)
 							optarg);
 			a->sd.instruction_pointer = v;
 			break;
-		case 'e':
-			if (tool_opt_cbpf_engine(&cmd_seccomp, optarg, &a->cbpf_engine))
-				return TOOL_EXIT_USAGE;
+		case 'e': {
+			int e = cbpf_engine_parse(optarg);
+			if (e < 0)
+				return tool_usage_error(&cmd_seccomp,
+							"--engine is jit, interp or cbpf, not '%s'",
+							optarg);
+			a->engine = (enum cbpf_engine)e;
 			break;
+		}
 		case 'j':
 			a->json = true;
 			break;
@@ -135,37 +146,32 @@ static int parse_args(int argc, char **argv, struct sc_args *a)
 	return -1;
 }
 
-static int run_ebpf(const struct cbpf_insn *prog, size_t n, struct cbpf_seccomp_data *sd,
-		    uint32_t *out)
+/* Check, translate, verify and JIT (or the engine asked for), then run. */
+static int run_policy(const struct cbpf_insn *prog, size_t n, enum cbpf_engine engine,
+		      const struct cbpf_seccomp_data *sd, uint32_t *out)
 {
-	struct bpfvm_insn *ebpf = NULL;
-	size_t n_ebpf;
-	struct bpfvm_vm *vm = NULL;
-	struct bpfvm_prog *bp = NULL;
 	struct bpfvm_error err;
-	uint64_t r0;
 	int ret = -1;
-	if (cbpf_translate(prog, n, CBPF_SECCOMP, &ebpf, &n_ebpf, &err)) {
-		tool_print_error("seccomp", &err);
-		goto out;
-	}
-	vm = bpfvm_vm__new(NULL);
+	BPFVM_OPTS(bpfvm_vm_opts, vopts, .nr_cpus = 1);
+	struct bpfvm_vm *vm = bpfvm_vm__new(&vopts);
+	struct cbpf_filter *f = NULL;
 	if (!vm) {
 		fprintf(stderr, "bpfvm seccomp: %s\n", strerror(errno));
 		goto out;
 	}
-	BPFVM_OPTS(bpfvm_load_opts, lopts, .name = "seccomp", .unverified = true);
-	if (bpfvm_prog__load(vm, ebpf, n_ebpf, &lopts, &bp, &err) ||
-	    bpfvm_prog__run(bp, sd, sizeof(*sd), NULL, &r0, &err)) {
+	f = cbpf_filter_new(vm, prog, n, CBPF_SECCOMP, engine, true, &err);
+	if (!f || cbpf_filter_run_seccomp(f, sd, out, &err)) {
 		tool_print_error("seccomp", &err);
 		goto out;
 	}
-	*out = (uint32_t)r0;
+	if (cbpf_filter_fallback(f))
+		fprintf(stderr, "bpfvm seccomp: the JIT cannot take the translation, so the eBPF "
+				"interpreter runs it: %s\n",
+			cbpf_filter_fallback(f));
 	ret = 0;
 out:
-	bpfvm_prog__free(bp);
+	cbpf_filter_free(f);
 	bpfvm_vm__free(vm);
-	free(ebpf);
 	return ret;
 }
 
@@ -183,14 +189,11 @@ static int main_seccomp(int argc, char **argv)
 	char *data = tool_read_file(a.policy, &len);
 	if (!data)
 		goto out;
-	if (cbpf_parse_any(data, len, a.policy, &prog, &n, &err) ||
-	    cbpf_check(prog, n, CBPF_SECCOMP, &err)) {
+	if (cbpf_parse_any(data, len, a.policy, &prog, &n, &err)) {
 		tool_print_error("seccomp", &err);
 		goto out;
 	}
-	if (a.cbpf_engine)
-		res = cbpf_run(prog, n, CBPF_SECCOMP, (const uint8_t *)&a.sd, sizeof(a.sd), NULL);
-	else if (run_ebpf(prog, n, &a.sd, &res))
+	if (run_policy(prog, n, a.engine, &a.sd, &res))
 		goto out;
 	char text[64];
 	cbpf_seccomp_action_format(res, text, sizeof(text));

@@ -69,8 +69,6 @@ int tool_opt_syntax(const struct tool_cmd *cmd, const char *arg, int allow_auto,
 int tool_opt_format(const struct tool_cmd *cmd, const char *arg, enum tool_format *out);
 /* --ctx-size: the bytes at r1 for a raw program, 0..UINT32_MAX. */
 int tool_opt_ctx_size(const struct tool_cmd *cmd, const char *arg, uint32_t *out);
-/* --engine for classic BPF: "cbpf" (its interpreter) or "ebpf" (translated). */
-int tool_opt_cbpf_engine(const struct tool_cmd *cmd, const char *arg, bool *cbpf);
 
 /*
  * Read the program file path ("-" for stdin) and turn it into slots as

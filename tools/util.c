@@ -99,14 +99,6 @@ int tool_help_or_usage(const struct tool_cmd *cmd, int c)
 	return c == 'h' ? TOOL_EXIT_OK : TOOL_EXIT_USAGE;
 }
 
-int tool_opt_cbpf_engine(const struct tool_cmd *cmd, const char *arg, bool *cbpf)
-{
-	if (strcmp(arg, "cbpf") && strcmp(arg, "ebpf"))
-		return tool_usage_error(cmd, "--engine is cbpf or ebpf, not '%s'", arg);
-	*cbpf = !strcmp(arg, "cbpf");
-	return 0;
-}
-
 int tool_opt_format(const struct tool_cmd *cmd, const char *arg, enum tool_format *out)
 {
 	static const char *const names[] = { [TOOL_FORMAT_AUTO] = "auto", [TOOL_FORMAT_ASM] = "asm",

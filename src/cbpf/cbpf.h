@@ -118,9 +118,6 @@ struct cbpf_meta {
 	uint32_t random;     /* SKF_AD_RANDOM returns this (deterministic) */
 };
 
-/* Pseudo ancillary offset the translation uses for BPF_LEN (meta->len). */
-#define CBPF_ANC_WIRELEN 0x100u
-
 /* The value of ancillary load off (not ALU_XOR_X) for meta (NULL: all 0). */
 uint32_t cbpf_anc_value(const struct cbpf_meta *meta, uint32_t off);
 
@@ -156,23 +153,85 @@ int cbpf_check(const struct cbpf_insn *prog, size_t n, enum cbpf_prog_kind kind,
 uint32_t cbpf_run(const struct cbpf_insn *prog, size_t n, enum cbpf_prog_kind kind,
 		  const uint8_t *data, size_t len, const struct cbpf_meta *meta);
 
-/* The helper id translated programs call for ancillary loads: r1 = the
+/* The helper id translated socket filters call for the ancillary loads
+ * that struct __sk_buff has no field for (hatype, cpu, rand): r1 = the
  * SKF_AD offset, r0 = its value, read from the struct cbpf_meta given as
  * bpfvm_run_opts.user (NULL: all zero). */
 #define CBPF_HELPER_ANC 1023u
 
-/* Register the ancillary-load helper with vm. */
+/* Register the ancillary-load helper (with its prototype) with vm. */
 int cbpf_add_helpers(struct bpfvm_vm *vm);
 
 /*
  * Translate a checked program to eBPF, as the kernel's bpf_convert_filter:
- * A = w0, X = w7, r6 = the data (r1 at entry), r8 = its length (r2 at
- * entry), M[i] = the 32-bit stack slot at r10 - 4 * (16 - i). Socket
- * filters read packet bytes with LD_ABS/LD_IND; seccomp filters read
- * struct cbpf_seccomp_data with 32-bit loads from r6. *out is malloc()ed.
+ * A = w0, X = w7, r6 = the context (r1 at entry), M[i] = the 32-bit stack
+ * slot at r10 - 4 * (16 - i). The result is a typed program for the
+ * verifier (cbpf_prog_type()): a socket filter reads the packet with
+ * LD_ABS/LD_IND and BPF_LEN and most ancillary loads from its struct
+ * __sk_buff; a seccomp filter reads struct seccomp_data through r1. *out
+ * is malloc()ed.
  */
 int cbpf_translate(const struct cbpf_insn *prog, size_t n, enum cbpf_prog_kind kind,
 		   struct bpfvm_insn **out, size_t *out_n, struct bpfvm_error *err);
+
+/* The program type a translation of kind loads as: 1 (socket filter) or
+ * HOOK_TYPE_SECCOMP. */
+uint32_t cbpf_prog_type(enum cbpf_prog_kind kind);
+
+/*
+ * Fill the struct __sk_buff (bpfvm_ctx.h) a translated socket filter runs
+ * on for a packet of caplen captured bytes at data: len = meta->len (the
+ * wire length; caplen when 0), and the fields behind the ancillary loads
+ * from meta (NULL: zero). Every other field is zero.
+ */
+void cbpf_skb_ctx_init(struct bpfvm_skb_ctx *ctx, const uint8_t *data, size_t caplen,
+		       const struct cbpf_meta *meta);
+
+/* ---- a classic program ready to run: filter.c ---- */
+
+/* What runs a classic program. */
+enum cbpf_engine {
+	CBPF_ENGINE_JIT = 0, /* the eBPF translation, verified, as machine code */
+	CBPF_ENGINE_INTERP,  /* the eBPF translation, verified, in the interpreter */
+	CBPF_ENGINE_CBPF,    /* the classic interpreter (cbpf_run) */
+};
+
+/* "jit", "interp" ("ebpf" too), "cbpf" -> the engine; -1 when unknown. */
+int cbpf_engine_parse(const char *name);
+const char *cbpf_engine_name(enum cbpf_engine engine);
+
+struct cbpf_filter;
+
+/*
+ * Check prog[0..n) as kind, translate it, and load the translation into
+ * vm (which needs cbpf_add_helpers()) with the verifier on, for engine.
+ * With allow_fallback, a translation the JIT cannot take runs in the eBPF
+ * interpreter and cbpf_filter_fallback() says why; without it the load
+ * fails. The classic program is copied. NULL + errno on failure, err
+ * naming the instruction (classic for the checker, eBPF for the
+ * verifier).
+ */
+struct cbpf_filter *cbpf_filter_new(struct bpfvm_vm *vm, const struct cbpf_insn *prog,
+				    size_t n, enum cbpf_prog_kind kind, enum cbpf_engine engine,
+				    bool allow_fallback, struct bpfvm_error *err);
+void cbpf_filter_free(struct cbpf_filter *f);
+/* The engine that runs it (the interpreter after a fallback). */
+enum cbpf_engine cbpf_filter_engine(const struct cbpf_filter *f);
+/* Why the JIT was asked for and not used, or NULL. */
+const char *cbpf_filter_fallback(const struct cbpf_filter *f);
+/* The translation, and the loaded program (rewritten by the verifier). */
+const struct bpfvm_insn *cbpf_filter_ebpf(const struct cbpf_filter *f, size_t *n);
+const struct bpfvm_prog *cbpf_filter_prog(const struct cbpf_filter *f);
+
+/*
+ * Run a socket filter on caplen captured bytes at data (meta: the wire
+ * length and ancillary values; may be NULL), or a seccomp filter on sd.
+ * 0 with *ret = the classic return value, or the run's negative errno.
+ */
+int cbpf_filter_run(const struct cbpf_filter *f, const uint8_t *data, size_t caplen,
+		    const struct cbpf_meta *meta, uint32_t *ret, struct bpfvm_error *err);
+int cbpf_filter_run_seccomp(const struct cbpf_filter *f, const struct cbpf_seccomp_data *sd,
+			    uint32_t *ret, struct bpfvm_error *err);
 
 /* ---- text ---- */
 

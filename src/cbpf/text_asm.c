@@ -2,17 +2,26 @@
  * text_asm.c - the bpf_asm syntax (the kernel's tools/bpf/bpf_asm), both
  * directions.
  *
- *   ; a comment              label:  (alone or before an instruction)
- *   ldh [12]                 ld [x + 4]        ldxb 4*([14]&0xf)
- *   ld #len   ld #proto      ld M[3]           st M[3]
+ *   ; a comment    # a comment when '#' starts the line
+ *   a C block comment (slash-star ... star-slash), which may span lines
+ *   label:  (alone or before an instruction)
+ *   ldh [12]                 ld [x + 4]   ld [%x + 4]   ldxb 4*([14]&0xf)
+ *   ld #len   ld len         ld #proto    ld proto      ldh #vlan_tci
+ *   ld M[3]   st M[3]        ldi #5   ldi 5   ldxi 5
  *   jeq #0x800, L1, L2       jeq #0x800, L1    jne #1, L2   jmp L
- *   add #4   add x   neg     tax   txa         ret #-1   ret a
+ *   jeq x, L1   jeq %x, L1   jset #4, L1, L2   jlt #5, L1   jle x, L1
+ *   add #4   add x   add %x  neg     tax   txa   ret #-1   ret a   ret %a
  *
- * Instruction forms come from cbpf_table.def (mnemonic + operand
- * template); this file adds only bpf_asm's aliases: jmp = ja, ldi/ldxi =
- * ld/ldx, ldx 4*(...) = ldxb, jne/jneq/jlt/jle as jeq/jge/jgt with the
+ * The syntax is the kernel's tools/bpf/bpf_asm (bpf_exp.l, bpf_exp.y,
+ * Documentation/networking/filter.rst), without case. Instruction forms
+ * come from cbpf_table.def (mnemonic + operand template); this file adds
+ * only bpf_asm's spellings: jmp = ja, ldi/ldxi = ld/ldx with or without
+ * the '#', ldx 4*(...) = ldxb, jne/jneq/jlt/jle as jeq/jge/jgt with the
  * targets swapped, a conditional jump with one target (the other falls
- * through), and the ancillary names (#proto, #vlan_tci, ...).
+ * through), and the ancillary names with or without '#' (proto,
+ * vlan_tci, vlan_avail alias vlan_pr, ...). bpf_asm also takes `ret x`,
+ * which it assembles to BPF_RET|BPF_X (0x0e), an opcode the kernel's
+ * checker refuses: here it is an error at its position that says so.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -153,6 +162,7 @@ static int parse_insn(struct parser *ps, const char *s, const char *end, int lin
 		mnem[i] = (char)tolower((unsigned char)m[i]);
 	mnem[mlen] = 0;
 	bool swap = false;
+	bool imm_alias = !strcmp(mnem, "ldi") || !strcmp(mnem, "ldxi");
 	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++) {
 		if (!strcmp(mnem, aliases[i].alias)) {
 			snprintf(mnem, sizeof(mnem), "%s", aliases[i].mnem);
@@ -169,10 +179,14 @@ static int parse_insn(struct parser *ps, const char *s, const char *end, int lin
 	const char *best = s;
 	bool found = false, any_mnem = false;
 
-	/* ancillary loads: ld #proto, ldh #vlan_tci, ... */
-	if ((!strcmp(mnem, "ld") || !strcmp(mnem, "ldh") || !strcmp(mnem, "ldb")) && s < end &&
-	    *s == '#' && s + 1 < end && isalpha((unsigned char)s[1])) {
-		int off = cbpf_anc_lookup(s + 1, (size_t)(end - s - 1));
+	/* ancillary loads: ld #proto, ld proto, ldh #vlan_tci, ... */
+	const char *an = s < end && *s == '#' ? s + 1 : s;
+	if ((!strcmp(mnem, "ld") || !strcmp(mnem, "ldh") || !strcmp(mnem, "ldb")) && an < end &&
+	    isalpha((unsigned char)*an)) {
+		size_t alen = (size_t)(end - an);
+		int off = alen == 7 && !strncasecmp(an, "vlan_pr", 7) /* bpf_asm's old name */
+				  ? CBPF_AD_VLAN_TAG_PRESENT
+				  : cbpf_anc_lookup(an, alen);
 		if (off >= 0) {
 			in.code = cbpf_table[mnem[2] == 'h' ? CBPF_LD_H_ABS
 					     : mnem[2] == 'b' ? CBPF_LD_B_ABS : CBPF_LD_W_ABS].code;
@@ -189,6 +203,17 @@ static int parse_insn(struct parser *ps, const char *s, const char *end, int lin
 	if (!strcasecmp(opbuf, "#pktlen") || !strcasecmp(opbuf, "len") ||
 	    !strcasecmp(opbuf, "#pkt_len"))
 		snprintf(opbuf, sizeof(opbuf), "#len");
+	/* ldi 5, ldxi 5: bpf_asm's immediate loads take the number bare too */
+	if (imm_alias && (isdigit((unsigned char)opbuf[0]) || opbuf[0] == '-' ||
+			  opbuf[0] == '+') && olen + 1 < sizeof(opbuf)) {
+		memmove(opbuf + 1, opbuf, olen + 1);
+		opbuf[0] = '#';
+	}
+	/* ret x: bpf_asm's BPF_RET|BPF_X, which no kernel accepts */
+	if (!strcmp(mnem, "ret") && (!strcasecmp(opbuf, "x") || !strcasecmp(opbuf, "%x")))
+		return cbpf_text_error(ps->err, ps->file, line, (int)(s - linestart) + col0,
+				       "ret %s: BPF_RET|BPF_X (0x0e) is refused by the kernel's "
+				       "checker; use txa, then ret a", opbuf);
 	const char *os = opbuf, *oe = opbuf + strlen(opbuf);
 
 	for (unsigned id = 0; id < CBPF__COUNT && !found; id++) {
@@ -239,29 +264,74 @@ static int parse_insn(struct parser *ps, const char *s, const char *end, int lin
 	return cbpf_buf_push(&ps->prog, in);
 }
 
+/*
+ * Replace the comments of t[0..len) with spaces, newlines kept: `;` to the
+ * end of the line, a line that starts with '#', and block comments, which
+ * may span lines. Returns 0, or -EINVAL for a block comment left open.
+ */
+static int blank_comments(char *t, size_t len, const char *file, struct bpfvm_error *err)
+{
+	int line = 1, open_line = 0, open_col = 0;
+	const char *ls = t;
+	for (size_t i = 0; i < len; i++) {
+		char *c = &t[i];
+		if (*c == '\n') {
+			line++;
+			ls = c + 1;
+			continue;
+		}
+		if (open_line) {
+			if (c[0] == '*' && i + 1 < len && c[1] == '/') {
+				c[0] = c[1] = ' ';
+				i++;
+				open_line = 0;
+			} else {
+				*c = ' ';
+			}
+		} else if (*c == ';' || (*c == '#' && c == ls)) {
+			while (i < len && t[i] != '\n')
+				t[i++] = ' ';
+			i--;
+		} else if (c[0] == '/' && i + 1 < len && c[1] == '*') {
+			open_line = line;
+			open_col = (int)(c - ls) + 1;
+			c[0] = c[1] = ' ';
+			i++;
+		}
+	}
+	if (open_line)
+		return cbpf_text_error(err, file, open_line, open_col, "unterminated /* comment");
+	return 0;
+}
+
 int cbpf_asm_parse(const char *text, size_t len, const char *filename,
 		   struct cbpf_insn **out, size_t *n, struct bpfvm_error *err)
 {
 	struct parser ps = { .file = filename ? filename : "<input>", .err = err };
 	int ret = 0, line = 0;
-	const char *p = text, *tend = text + len;
+	const char *p, *tend;
 	*out = NULL;
 	*n = 0;
 
+	/* a copy with every comment blanked out, so that positions stay */
+	char *txt = malloc(len + 1);
+	if (!txt)
+		return cbpf_text_error(err, ps.file, 1, 1, "out of memory") == 0 ? 0 : -ENOMEM;
+	memcpy(txt, text, len);
+	txt[len] = 0;
+	ret = blank_comments(txt, len, ps.file, err);
+	p = txt;
+	tend = txt + len;
 	while (p < tend && !ret) {
 		const char *ls = p, *le = memchr(p, '\n', (size_t)(tend - p));
 		if (!le)
 			le = tend;
 		p = le + 1;
 		line++;
-		const char *e = ls;
-		while (e < le && *e != ';')
-			e++;
+		const char *e = le;
 		const char *s = ls;
 		while (s < e && isspace((unsigned char)*s))
 			s++;
-		if (e - s >= 2 && s[0] == '/' && s[1] == '*') /* single-line block comment */
-			continue;
 		/* label? */
 		const char *q = s;
 		while (q < e && (isalnum((unsigned char)*q) || *q == '_' || *q == '.'))
@@ -321,6 +391,7 @@ int cbpf_asm_parse(const char *text, size_t len, const char *filename,
 		ret = cbpf_text_error(err, ps.file, line ? line : 1, 1, "no instructions");
 	free(ps.pend);
 	free(ps.labels);
+	free(txt);
 	if (ret) {
 		free(ps.prog.v);
 		return ret;

@@ -322,19 +322,18 @@ void cbpf_raw_write(const struct cbpf_insn *prog, size_t n, uint8_t *out)
 int cbpf_parse_any(const char *data, size_t len, const char *filename,
 		   struct cbpf_insn **out, size_t *n, struct bpfvm_error *err)
 {
-	bool digits_only = true;
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)data[i];
 		if (c == 0 || (c < 0x20 && !isspace(c)) || c >= 0x7f)
 			return cbpf_raw_parse((const uint8_t *)data, len, out, n, err);
-		if (!isdigit(c) && !isspace(c) && c != ',')
-			digits_only = false;
 	}
-	if (digits_only)
-		return cbpf_ddd_parse(data, len, filename, out, n, err);
 	const char *s = data;
 	while (s < data + len && isspace((unsigned char)*s))
 		s++;
+	/* -ddd starts with its count; no bpf_asm line starts with a digit, so
+	 * a fault further on is reported as the -ddd fault it is */
+	if (s < data + len && isdigit((unsigned char)*s))
+		return cbpf_ddd_parse(data, len, filename, out, n, err);
 	if (s < data + len && *s == '(')
 		return cbpf_tcpdump_parse(data, len, filename, out, n, err);
 	return cbpf_asm_parse(data, len, filename, out, n, err);

@@ -2,19 +2,29 @@
  * translate.c - classic BPF to eBPF, after the kernel's bpf_convert_filter.
  *
  * Register map:
- *   A -> w0     X -> w7     data pointer -> r6 (r1 at entry)
- *   data length -> r8 (r2 at entry)    scratch -> r9 (callee-saved)
+ *   A -> w0     X -> w7     context -> r6 (r1 at entry)
+ *   scratch -> r9 (callee-saved)
  *   M[i] -> the 32-bit stack word at r10 - 4 * (16 - i)
  * All arithmetic is 32-bit (ALU32), so A and X stay zero-extended and r0
  * is the u32 the classic program returns.
  *
- * Socket filters load packet bytes with eBPF LD_ABS/LD_IND, whose
- * semantics (big-endian, out of bounds ends the program with 0) are the
- * classic ones. Ancillary loads call helper CBPF_HELPER_ANC with r1 = the
- * SKF_AD offset: the metadata lives in a struct cbpf_meta that the runner
- * passes as bpfvm_run_opts.user, so the packet memory stays exactly the
- * packet and out-of-bounds loads keep their meaning. Seccomp filters read
- * struct seccomp_data with 32-bit loads from r6.
+ * The translation is an ordinary typed eBPF program and is verified as one
+ * (the kernel trusts its own translations; bpfvm checks that the code it
+ * emits is code its verifier, and the kernel's, would accept):
+ * - Socket filters are BPF_PROG_TYPE_SOCKET_FILTER (1): r1 is a struct
+ *   __sk_buff (bpfvm's struct bpfvm_skb_ctx, which cbpf_skb_ctx_init()
+ *   fills from a packet and a struct cbpf_meta) and the packet is the run's
+ *   LD_ABS packet (bpfvm_run_opts.packet). Packet bytes are read with eBPF
+ *   LD_ABS/LD_IND, whose semantics (big-endian, out of bounds ends the
+ *   program with 0) are the classic ones; the JIT inlines them as a bounds
+ *   check and a load. BPF_LEN and the ancillary loads that are __sk_buff
+ *   fields (protocol, pkttype, ifindex, mark, queue, rxhash, vlan_tci,
+ *   vlan_avail, vlan_tpid) are single context loads, as the kernel's
+ *   convert_bpf_extensions makes them; only hatype, cpu and rand, which
+ *   __sk_buff lacks, call helper CBPF_HELPER_ANC, which reads the struct
+ *   cbpf_meta given as bpfvm_run_opts.user.
+ * - Seccomp filters are bpfvm's seccomp type (HOOK_TYPE_SECCOMP): r1 is a
+ *   struct seccomp_data, read with 32-bit context loads.
  *
  * Every cBPF instruction becomes a short fixed sequence; jumps are emitted
  * with a placeholder offset and patched once every instruction's start is
@@ -28,12 +38,38 @@
 #include "cbpf.h"
 #include "isa/isa.h"
 
-enum { R0 = 0, R1 = 1, R2 = 2, R6 = 6, R7 = 7, R8 = 8, R9 = 9, R10 = 10 };
+enum { R0 = 0, R1 = 1, R6 = 6, R7 = 7, R9 = 9, R10 = 10 };
 #define REG_A R0
 #define REG_X R7
 #define REG_CTX R6
-#define REG_LEN R8
 #define REG_TMP R9
+
+/* struct __sk_buff offsets (the UAPI layout the verifier checks and then
+ * rewrites to struct bpfvm_skb_ctx). */
+enum {
+	SKB_LEN = 0, SKB_PKT_TYPE = 4, SKB_MARK = 8, SKB_QUEUE_MAPPING = 12, SKB_PROTOCOL = 16,
+	SKB_VLAN_PRESENT = 20, SKB_VLAN_TCI = 24, SKB_VLAN_PROTO = 28, SKB_IFINDEX = 40,
+	SKB_HASH = 68,
+};
+
+/* The __sk_buff field an ancillary load reads, and whether the kernel
+ * swaps it from network order (ntohs); -1 when it has none. */
+static int anc_field(uint32_t anc, bool *swap16)
+{
+	*swap16 = false;
+	switch (anc) {
+	case CBPF_AD_PROTOCOL: *swap16 = true; return SKB_PROTOCOL;
+	case CBPF_AD_PKTTYPE: return SKB_PKT_TYPE;
+	case CBPF_AD_IFINDEX: return SKB_IFINDEX;
+	case CBPF_AD_MARK: return SKB_MARK;
+	case CBPF_AD_QUEUE: return SKB_QUEUE_MAPPING;
+	case CBPF_AD_RXHASH: return SKB_HASH;
+	case CBPF_AD_VLAN_TAG: return SKB_VLAN_TCI;
+	case CBPF_AD_VLAN_TAG_PRESENT: return SKB_VLAN_PRESENT;
+	case CBPF_AD_VLAN_TPID: *swap16 = true; return SKB_VLAN_PROTO;
+	default: return -1;
+	}
+}
 
 /* Classic op -> eBPF row, with an immediate and with X. */
 static const uint16_t alu_k[] = {
@@ -122,8 +158,16 @@ static void translate_one(struct tx *t, const struct cbpf_insn *in, size_t pc,
 		} else if (in->k >= anc_lo && in->k - anc_lo == CBPF_AD_ALU_XOR_X) {
 			emit(t, ISA_XOR32_X, REG_A, REG_X, 0, 0);
 		} else if (in->k >= anc_lo) {
-			emit(t, ISA_MOV64_K, R1, 0, 0, (int32_t)(in->k - anc_lo));
-			emit(t, ISA_CALL, 0, 0, 0, CBPF_HELPER_ANC);
+			bool swap16;
+			int field = anc_field(in->k - anc_lo, &swap16);
+			if (field >= 0) {
+				emit(t, ISA_LDXW, REG_A, REG_CTX, (int16_t)field, 0);
+				if (swap16)
+					emit(t, ISA_BE16, REG_A, 0, 0, 0);
+			} else {
+				emit(t, ISA_MOV64_K, R1, 0, 0, (int32_t)(in->k - anc_lo));
+				emit(t, ISA_CALL, 0, 0, 0, CBPF_HELPER_ANC);
+			}
 		} else {
 			emit(t, ld_abs[d->size], 0, 0, 0, k);
 		}
@@ -136,20 +180,15 @@ static void translate_one(struct tx *t, const struct cbpf_insn *in, size_t pc,
 			emit(t, ISA_MOV32_K, REG_A, 0, 0, (int32_t)sizeof(struct cbpf_seccomp_data));
 			break;
 		}
-		/* the wire length may differ from the captured bytes: ask the helper */
-		emit(t, ISA_MOV64_K, R1, 0, 0, (int32_t)CBPF_ANC_WIRELEN);
-		emit(t, ISA_CALL, 0, 0, 0, CBPF_HELPER_ANC);
+		/* skb->len: the wire length, which may differ from the captured bytes */
+		emit(t, ISA_LDXW, REG_A, REG_CTX, SKB_LEN, 0);
 		break;
 	case CBPF_K_LDX_LEN:
 		if (kind == CBPF_SECCOMP) {
 			emit(t, ISA_MOV32_K, REG_X, 0, 0, (int32_t)sizeof(struct cbpf_seccomp_data));
 			break;
 		}
-		emit(t, ISA_MOV64_X, REG_TMP, REG_A, 0, 0);
-		emit(t, ISA_MOV64_K, R1, 0, 0, (int32_t)CBPF_ANC_WIRELEN);
-		emit(t, ISA_CALL, 0, 0, 0, CBPF_HELPER_ANC);
-		emit(t, ISA_MOV32_X, REG_X, REG_A, 0, 0);
-		emit(t, ISA_MOV64_X, REG_A, REG_TMP, 0, 0);
+		emit(t, ISA_LDXW, REG_X, REG_CTX, SKB_LEN, 0);
 		break;
 	case CBPF_K_LD_IMM:
 		emit(t, ISA_MOV32_K, REG_A, 0, 0, k);
@@ -247,9 +286,8 @@ int cbpf_translate(const struct cbpf_insn *prog, size_t n, enum cbpf_prog_kind k
 		goto fail;
 	}
 
-	/* prologue: keep the data pointer and length, A = X = 0 */
+	/* prologue: keep the context, A = X = 0 */
 	emit(&t, ISA_MOV64_X, REG_CTX, R1, 0, 0);
-	emit(&t, ISA_MOV64_X, REG_LEN, R2, 0, 0);
 	emit(&t, ISA_MOV32_K, REG_A, 0, 0, 0);
 	emit(&t, ISA_MOV32_K, REG_X, 0, 0, 0);
 	for (size_t pc = 0; pc < n; pc++) {
@@ -286,13 +324,16 @@ fail:
 static uint64_t anc_helper(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
 			   struct bpfvm_call *call)
 {
-	const struct cbpf_meta *meta = bpfvm_call__user(call);
-	if (r1 == CBPF_ANC_WIRELEN)
-		return meta && meta->len ? meta->len : (uint32_t)bpfvm_call__reg(call, REG_LEN);
-	return cbpf_anc_value(meta, (uint32_t)r1);
+	(void)r2, (void)r3, (void)r4, (void)r5;
+	return cbpf_anc_value(bpfvm_call__user(call), (uint32_t)r1);
 }
 
 int cbpf_add_helpers(struct bpfvm_vm *vm)
 {
-	return bpfvm_vm__add_helper(vm, CBPF_HELPER_ANC, "cbpf_ancillary", anc_helper);
+	/* r1: the SKF_AD offset, a plain number; r0: a u32 */
+	static const struct bpfvm_helper_proto proto = {
+		.ret = BPFVM_RET_INTEGER, .args = { BPFVM_ARG_ANYTHING },
+	};
+	return bpfvm_vm__add_helper_proto(vm, CBPF_HELPER_ANC, "cbpf_ancillary", anc_helper,
+					  &proto);
 }

@@ -64,11 +64,56 @@ expect_rc 2 "unknown --arch" "$bpfvm" seccomp pol.s -s 0 --arch vax
 expect_rc 2 "unknown system call" "$bpfvm" seccomp pol.s -s frobnicate
 expect_rc 2 "--args" "$bpfvm" seccomp pol.s -s 0 --args 1,2,3,4,5,6,7
 expect_rc 2 "expected a filter EXPR" "$bpfvm" filter -r x.pcap
-expect_rc 2 "--engine" "$bpfvm" filter --engine jit tcp -r x.pcap
+expect_rc 2 "--engine" "$bpfvm" filter --engine frob tcp -r x.pcap
 expect_rc 0 "ret      #262144" "$bpfvm" filter -d 'tcp'
 expect_rc 0 "^4$" "$bpfvm" filter -ddd 'ip'
 expect_rc 1 "syntax error" "$bpfvm" filter -d 'tcp port'
 expect_rc 1 "x.pcap" "$bpfvm" filter 'tcp' -r x.pcap
 printf 'ldh [12]\njeq #0x800, L1, L2\nL1: ret #-1\n' >badjump.s
 expect_rc 1 "undefined label 'L2'" "$bpfvm" filter --program badjump.s -d
+
+# every engine gives the same decision; the JIT (the default) runs with no
+# fallback message
+for e in jit interp ebpf cbpf; do
+  expect "ERRNO(1) (ret 0x00050001)" "$bpfvm" seccomp pol.s --syscall getppid --engine $e
+  expect "ALLOW (ret 0x7fff0000)" "$bpfvm" seccomp pol.s --syscall write --args 2 -e $e
+done
+expect_rc 2 "--engine is jit, interp or cbpf" "$bpfvm" seccomp pol.s -s 0 --engine vm
+# a capture to filter: 3 packets, the second one an IPv4/TCP to port 80
+{
+  printf '\xd4\xc3\xb2\xa1\x02\x00\x04\x00\0\0\0\0\0\0\0\0\xff\xff\0\0\x01\0\0\0'
+  for dport in '\x00\x16' '\x00\x50' '\x01\xbb'; do
+    printf '\0\0\0\0\0\0\0\0\x36\0\0\0\x36\0\0\0'
+    printf '\0\x11\x22\x33\x44\x55\0\x66\x77\x88\x99\xaa\x08\x00'
+    printf '\x45\0\0\x28\0\0\0\0\x40\x06\0\0\x0a\0\0\x01\x0a\0\0\x02'
+    printf "\\x04\\x00${dport}\\0\\0\\0\\0\\0\\0\\0\\0\\x50\\x02\\x20\\0\\0\\0\\0\\0"
+  done
+} >three.pcap
+for e in jit interp cbpf; do
+  expect_rc 0 "^1$" "$bpfvm" filter -c --engine $e -r three.pcap 'tcp dst port 80'
+done
+out=$("$bpfvm" filter -r three.pcap 'tcp' 2>&1)
+[ "$out" = "3 of 3 packets matched" ] || { echo "FAIL: default engine: '$out'"; fail=1; }
+expect_rc 0 "engine jit" "$bpfvm" filter --dump -r three.pcap 'tcp port 80'
+expect_rc 0 "r0 = \*(u16 \*)skb\[12\]" "$bpfvm" filter --dump -r three.pcap 'tcp port 80'
+
+# bad input to filter: a malformed -ddd file and invalid programs are exit 1
+# with file:line:column or the instruction; usage errors are exit 2
+printf '2\n40 0 0 12\n6 0 x 0\n' >bad.ddd
+expect_rc 1 "bad.ddd:3:5" "$bpfvm" filter --program bad.ddd -r three.pcap
+printf '3\n40 0 0 12\n6 0 0 0\n' >count.ddd
+expect_rc 1 "count.ddd:.*says 3 instructions, found 2" "$bpfvm" filter --program count.ddd -r three.pcap
+printf 'ld #1\nret x\n' >retx.s
+expect_rc 1 "retx.s:2:5: ret x: BPF_RET|BPF_X" "$bpfvm" filter --program retx.s -r three.pcap
+printf 'ld M[2]\nret a\n' >mem.s
+expect_rc 1 "insn 0: .*M\[2\]" "$bpfvm" filter --program mem.s -r three.pcap
+printf 'ld #1\ndiv #0\nret a\n' >div0.s
+expect_rc 1 "insn 1: div #0: division by constant zero" "$bpfvm" filter --program div0.s -r three.pcap
+printf '3\n40 0 0 12\n5 0 0 4294967295\n6 0 0 0\n' >back.ddd
+expect_rc 1 "insn 1: " "$bpfvm" filter --program back.ddd -r three.pcap
+expect_rc 1 "syntax error" "$bpfvm" filter -r three.pcap 'tcp port 80 and'
+expect_rc 2 "--engine is jit, interp or cbpf" "$bpfvm" filter --engine vm -r three.pcap tcp
+expect_rc 2 "not both" "$bpfvm" filter --program div0.s -r three.pcap tcp
+expect_rc 2 "-dd or -ddd" "$bpfvm" filter -dddd tcp
+expect_rc 2 "expected -r" "$bpfvm" filter tcp
 exit $fail

@@ -41,18 +41,23 @@ static uint32_t decide(const struct cbpf_insn *p, size_t n, int nr, uint64_t a0,
 	struct cbpf_seccomp_data sd = { .nr = nr, .arch = seccomp_arch_native(),
 					.instruction_pointer = 0x1000, .args = { a0, a1, a2 } };
 	uint32_t want = cbpf_run(p, n, CBPF_SECCOMP, (const uint8_t *)&sd, sizeof(sd), NULL);
-	struct bpfvm_insn *e;
-	size_t ne;
-	struct bpfvm_error err;
-	struct bpfvm_prog *bp = NULL;
-	uint64_t r0 = 0;
-	CHECK(cbpf_translate(p, n, CBPF_SECCOMP, &e, &ne, &err) == 0);
-	BPFVM_OPTS(bpfvm_load_opts, lo, .unverified = true);
-	CHECK(bpfvm_prog__load(vm, e, ne, &lo, &bp, &err) == 0);
-	CHECK(bpfvm_prog__run(bp, &sd, sizeof(sd), NULL, &r0, &err) == 0);
-	CHECK_EQ_U64(r0, want);
-	bpfvm_prog__free(bp);
-	free(e);
+	/* the same decision from the verified translation, interpreted and JIT'd */
+	static const enum cbpf_engine engines[] = { CBPF_ENGINE_INTERP, CBPF_ENGINE_JIT };
+	for (size_t i = 0; i < 2; i++) {
+		struct bpfvm_error err;
+		uint32_t got = 0xdead;
+		struct cbpf_filter *f = cbpf_filter_new(vm, p, n, CBPF_SECCOMP, engines[i], false,
+							&err);
+		if (!f)
+			fprintf(stderr, "load (%s): insn %ld: %s\n", cbpf_engine_name(engines[i]),
+				err.insn, err.msg);
+		CHECK(f);
+		CHECK(cbpf_filter_engine(f) == engines[i]);
+		CHECK(bpfvm_prog__verified(cbpf_filter_prog(f), NULL));
+		CHECK(cbpf_filter_run_seccomp(f, &sd, &got, &err) == 0);
+		CHECK_EQ_U64(got, want);
+		cbpf_filter_free(f);
+	}
 	return want;
 }
 

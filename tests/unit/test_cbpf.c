@@ -30,34 +30,48 @@ static struct cbpf_insn *parse_asm(const char *text, size_t *n)
 	return p;
 }
 
-/* Run prog in the translation; the result must equal the interpreter's. */
+static void print_line(void *ctx, const char *line)
+{
+	fprintf(ctx, "%s\n", line);
+}
+
+/* Run prog in every engine: the classic interpreter, and the verified
+ * translation in the eBPF interpreter and as machine code. Every result
+ * must equal cbpf_run()'s, which is returned. */
 static uint32_t run_both(const struct cbpf_insn *p, size_t n, enum cbpf_prog_kind kind,
 			 const uint8_t *data, size_t len, const struct cbpf_meta *meta)
 {
 	uint32_t want = cbpf_run(p, n, kind, data, len, meta);
-	struct bpfvm_insn *e = NULL;
-	size_t ne;
-	struct bpfvm_error err;
-	struct bpfvm_prog *bp = NULL;
-	uint64_t r0 = 0xdead;
-	CHECK(cbpf_translate(p, n, kind, &e, &ne, &err) == 0);
-	BPFVM_OPTS(bpfvm_load_opts, lopts, .name = "t", .unverified = true);
-	int r = bpfvm_prog__load(vm, e, ne, &lopts, &bp, &err);
-	if (r)
-		fprintf(stderr, "load: insn %ld: %s\n", err.insn, err.msg);
-	CHECK(r == 0);
-	BPFVM_OPTS(bpfvm_run_opts, ropts, .user = (void *)meta);
-	uint8_t copy[2048];
-	CHECK(len <= sizeof(copy));
-	if (len)
-		memcpy(copy, data, len);
-	r = bpfvm_prog__run(bp, len ? copy : NULL, len, &ropts, &r0, &err);
-	if (r)
-		fprintf(stderr, "run: insn %ld: %s\n", err.insn, err.msg);
-	CHECK(r == 0);
-	CHECK_EQ_U64(r0, want);
-	bpfvm_prog__free(bp);
-	free(e);
+	static const enum cbpf_engine engines[] = { CBPF_ENGINE_CBPF, CBPF_ENGINE_INTERP,
+						    CBPF_ENGINE_JIT };
+	for (size_t e = 0; e < sizeof(engines) / sizeof(engines[0]); e++) {
+		struct bpfvm_error err;
+		struct cbpf_filter *f = cbpf_filter_new(vm, p, n, kind, engines[e], false, &err);
+		if (!f) {
+			char buf[400];
+			bpfvm_error__format(&err, buf, sizeof(buf));
+			fprintf(stderr, "load (%s): %s\n", cbpf_engine_name(engines[e]), buf);
+		}
+		CHECK(f);
+		if (!f)
+			continue;
+		CHECK(cbpf_filter_engine(f) == engines[e]);
+		if (engines[e] != CBPF_ENGINE_CBPF) /* the translation passed the verifier */
+			CHECK(bpfvm_prog__verified(cbpf_filter_prog(f), NULL));
+		uint32_t got = 0xdead;
+		int r = cbpf_filter_run(f, data, len, meta, &got, &err);
+		if (r)
+			fprintf(stderr, "run (%s): insn %ld: %s\n", cbpf_engine_name(engines[e]),
+				err.insn, err.msg);
+		CHECK(r == 0);
+		if (got != want) {
+			fprintf(stderr, "engine %s: got 0x%x, cbpf_run 0x%x (%zu bytes) on:\n",
+				cbpf_engine_name(engines[e]), got, want, len);
+			cbpf_asm_print(p, n, print_line, stderr);
+		}
+		CHECK_EQ_U64(got, want);
+		cbpf_filter_free(f);
+	}
 	return want;
 }
 
@@ -359,7 +373,11 @@ static void test_random(void)
 	uint8_t data[128];
 	for (int i = 0; i < 128; i++)
 		data[i] = (uint8_t)rng(256);
-	struct cbpf_meta meta = { .protocol = 0x86dd, .mark = 3, .vlan_present = 1, .random = 5 };
+	/* every ancillary value distinct: a load of the wrong field shows */
+	struct cbpf_meta meta = { .protocol = 0x86dd, .pkttype = 3, .ifindex = 7, .mark = 0x80000003,
+				  .queue = 9, .hatype = 772, .rxhash = 0xdeadbeef, .cpu = 1,
+				  .vlan_tci = 0xe064, .vlan_present = 1, .vlan_tpid = 0x88a8,
+				  .random = 5 };
 	unsigned checked = 0, refused = 0;
 	for (int iter = 0; iter < 3000; iter++) {
 		struct cbpf_insn p[24];
@@ -411,7 +429,7 @@ static void test_random(void)
 		for (size_t l = 0; l < 6; l++)
 			run_both(p, n, CBPF_SOCKET_FILTER, data, lens[l], &meta);
 	}
-	printf("random programs: %u run in both engines, %u refused by the checker\n", checked,
+	printf("random programs: %u run in all three engines, %u refused by the checker\n", checked,
 	       refused);
 	CHECK(checked > 500);
 }
@@ -558,6 +576,142 @@ static void test_text(void)
 	CHECK_STR_CONTAINS(err.msg, "multiple of 8");
 }
 
+/*
+ * The spellings of the kernel's bpf_asm (tools/bpf/bpf_exp.l and .y,
+ * Documentation/networking/filter.rst): each line must assemble to the
+ * instruction bpf_asm makes of it, and print back as text that assembles
+ * to the same instruction.
+ */
+static void test_asm_syntax(void)
+{
+	static const struct {
+		const char *text;
+		struct cbpf_insn want;
+	} forms[] = {
+		{ "ld [12]", { 0x20, 0, 0, 12 } },
+		{ "ldh [12]", { 0x28, 0, 0, 12 } },
+		{ "ldb [x + 14]", { 0x50, 0, 0, 14 } },
+		{ "ldh [%x + 14]", { 0x48, 0, 0, 14 } },
+		{ "ld #len", { 0x80, 0, 0, 0 } },
+		{ "ld len", { 0x80, 0, 0, 0 } },
+		{ "ldx #len", { 0x81, 0, 0, 0 } },
+		{ "ldx len", { 0x81, 0, 0, 0 } },
+		{ "ld #0x800", { 0x00, 0, 0, 0x800 } },
+		{ "ldi #5", { 0x00, 0, 0, 5 } },
+		{ "ldi 5", { 0x00, 0, 0, 5 } },
+		{ "ldxi 7", { 0x01, 0, 0, 7 } },
+		{ "ldx #-1", { 0x01, 0, 0, 0xffffffff } },
+		{ "ld M[1]", { 0x60, 0, 0, 1 } },
+		{ "ldx M[15]", { 0x61, 0, 0, 15 } },
+		{ "st M[3]", { 0x02, 0, 0, 3 } },
+		{ "stx M[4]", { 0x03, 0, 0, 4 } },
+		{ "ldx 4*([14]&0xf)", { 0xb1, 0, 0, 14 } },
+		{ "ldxb 4 * ([14] & 0xf)", { 0xb1, 0, 0, 14 } },
+		{ "ld #proto", { 0x20, 0, 0, ANC(PROTOCOL) } },
+		{ "ld proto", { 0x20, 0, 0, ANC(PROTOCOL) } },
+		{ "ld #type", { 0x20, 0, 0, ANC(PKTTYPE) } },
+		{ "ld ifidx", { 0x20, 0, 0, ANC(IFINDEX) } },
+		{ "ld #mark", { 0x20, 0, 0, ANC(MARK) } },
+		{ "ld queue", { 0x20, 0, 0, ANC(QUEUE) } },
+		{ "ld #hatype", { 0x20, 0, 0, ANC(HATYPE) } },
+		{ "ld rxhash", { 0x20, 0, 0, ANC(RXHASH) } },
+		{ "ld #cpu", { 0x20, 0, 0, ANC(CPU) } },
+		{ "ld vlan_tci", { 0x20, 0, 0, ANC(VLAN_TAG) } },
+		{ "ldh #vlan_tci", { 0x28, 0, 0, ANC(VLAN_TAG) } },
+		{ "ld #vlan_avail", { 0x20, 0, 0, ANC(VLAN_TAG_PRESENT) } },
+		{ "ld vlan_pr", { 0x20, 0, 0, ANC(VLAN_TAG_PRESENT) } },
+		{ "ld #vlan_tpid", { 0x20, 0, 0, ANC(VLAN_TPID) } },
+		{ "ldb #rand", { 0x30, 0, 0, ANC(RANDOM) } },
+		{ "ld #xor_x", { 0x20, 0, 0, ANC(ALU_XOR_X) } },
+		{ "add #4", { 0x04, 0, 0, 4 } },
+		{ "sub x", { 0x1c, 0, 0, 0 } },
+		{ "mul %x", { 0x2c, 0, 0, 0 } },
+		{ "div #3", { 0x34, 0, 0, 3 } },
+		{ "mod %x", { 0x9c, 0, 0, 0 } },
+		{ "and #0xff", { 0x54, 0, 0, 0xff } },
+		{ "or x", { 0x4c, 0, 0, 0 } },
+		{ "xor #0b101", { 0xa4, 0, 0, 5 } },
+		{ "lsh #2", { 0x64, 0, 0, 2 } },
+		{ "rsh %x", { 0x7c, 0, 0, 0 } },
+		{ "neg", { 0x84, 0, 0, 0 } },
+		{ "tax", { 0x07, 0, 0, 0 } },
+		{ "txa", { 0x87, 0, 0, 0 } },
+		{ "ret #-1", { 0x06, 0, 0, 0xffffffff } },
+		{ "ret #010", { 0x06, 0, 0, 8 } },
+		{ "ret a", { 0x16, 0, 0, 0 } },
+		{ "ret %a", { 0x16, 0, 0, 0 } },
+		{ "RET #1", { 0x06, 0, 0, 1 } },
+	};
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		size_t n, n2;
+		struct cbpf_insn *p = parse_asm(forms[i].text, &n), *q;
+		struct bpfvm_error err;
+		if (n != 1 || memcmp(p, &forms[i].want, sizeof(*p)))
+			fprintf(stderr, "'%s' -> 0x%02x %u %u 0x%x\n", forms[i].text, p[0].code,
+				p[0].jt, p[0].jf, p[0].k);
+		CHECK(n == 1 && !memcmp(p, &forms[i].want, sizeof(*p)));
+		char text[64];
+		CHECK(cbpf_asm_insn(p, n, 0, text, sizeof(text)) == 0);
+		CHECK(cbpf_asm_parse(text, strlen(text), "rt.s", &q, &n2, &err) == 0);
+		same_prog(p, n, q, n2);
+		free(q);
+		free(p);
+	}
+	/* jumps: the one-target forms, the negated ones (targets swapped), x */
+	const char *jumps = "# bpf_asm comment line\n"
+			    "jeq #1, a1, b1\n"   /* 0 */
+			    "a1: jeq x, b1\n"    /* 1 */
+			    "jeq %x, b1, a2\n"   /* 2 */
+			    "a2: jneq #2, b1\n"  /* 3: jeq #2 with jf = b1 */
+			    "jne x, b1\n"        /* 4 */
+			    "jlt #3, b1\n"       /* 5: jge #3 with jf = b1 */
+			    "jle %x, b1\n"       /* 6: jgt x with jf = b1 */
+			    "jgt #4, b1, b1\n"   /* 7 */
+			    "/* a block comment\n   over two lines */ jge x, b1\n" /* 8 */
+			    "jset #0x10, b1, b1\n" /* 9 */
+			    "jset %x, b1\n"      /* 10 */
+			    "jmp b1\n"           /* 11 */
+			    "ja b1\n"            /* 12 */
+			    "b1: ret #0\n";      /* 13 */
+	static const struct cbpf_insn want[] = {
+		{ 0x15, 0, 12, 1 }, { 0x1d, 11, 0, 0 }, { 0x1d, 10, 0, 0 }, { 0x15, 0, 9, 2 },
+		{ 0x1d, 0, 8, 0 },  { 0x35, 0, 7, 3 },  { 0x2d, 0, 6, 0 },  { 0x25, 5, 5, 4 },
+		{ 0x3d, 4, 0, 0 },  { 0x45, 3, 3, 0x10 }, { 0x4d, 2, 0, 0 }, { 0x05, 0, 0, 1 },
+		{ 0x05, 0, 0, 0 },  { 0x06, 0, 0, 0 },
+	};
+	size_t n;
+	struct cbpf_insn *p = parse_asm(jumps, &n);
+	same_prog(want, sizeof(want) / sizeof(want[0]), p, n);
+	/* and back: bpf_asm text of it assembles to the same program */
+	struct strbuf b = { .n = 0 };
+	cbpf_asm_print(p, n, collect, &b);
+	struct cbpf_insn *q;
+	size_t n2;
+	struct bpfvm_error err;
+	CHECK(cbpf_asm_parse(b.s, b.n, "rt.s", &q, &n2, &err) == 0);
+	same_prog(p, n, q, n2);
+	free(q);
+	free(p);
+
+	/* bpf_asm's ret x is BPF_RET|BPF_X, which the kernel refuses: say so */
+	static const struct { const char *text; int line, col; const char *msg; } bad[] = {
+		{ "ld #1\nret x", 2, 5, "BPF_RET|BPF_X (0x0e) is refused by the kernel" },
+		{ "ret %x", 1, 5, "use txa, then ret a" },
+		{ "ld #1\n/* open\nret a", 2, 1, "unterminated /* comment" },
+		{ "ld #nosuch\nret a", 1, 5, "bad operand for ld" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		q = NULL;
+		CHECK(cbpf_asm_parse(bad[i].text, strlen(bad[i].text), "f.s", &q, &n2, &err) ==
+		      -EINVAL);
+		if (err.line != bad[i].line || err.column != bad[i].col)
+			fprintf(stderr, "%s: %d:%d %s\n", bad[i].text, err.line, err.column, err.msg);
+		CHECK(err.line == bad[i].line && err.column == bad[i].col);
+		CHECK_STR_CONTAINS(err.msg, bad[i].msg);
+		CHECK(q == NULL);
+	}
+}
+
 static uint32_t run_sc(const char *text, int nr, uint32_t arch, uint64_t a0, uint64_t a1)
 {
 	size_t n;
@@ -634,6 +788,7 @@ int main(void)
 	test_equivalence();
 	test_random();
 	test_text();
+	test_asm_syntax();
 	test_seccomp();
 	bpfvm_vm__free(vm);
 	CHECK_DONE();
