@@ -19,6 +19,7 @@ static const struct tool_cmd *const commands[] = {
 	&cmd_filter,
 	&cmd_seccomp,
 	&cmd_jit,
+	&cmd_bench,
 };
 
 static void usage(FILE *f)

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -96,6 +97,13 @@ static void usage(FILE *f)
 		   "                       -j summary as \"maps\", in map dump -j's shape)\n"
 		   "      --jit            compile to x86-64 code (programs the JIT does not\n"
 		   "                       take run in the interpreter, said on stderr)\n"
+		   "      --threads N      run on N worker threads (default 1), packets spread\n"
+		   "                       by flow as RSS spreads them: a symmetric hash of\n"
+		   "                       the IP addresses, protocol and TCP/UDP/SCTP ports\n"
+		   "                       (non-IP frames: the MAC addresses and EtherType).\n"
+		   "                       Worker i is CPU i: its per-CPU map slots and\n"
+		   "                       bpf_get_smp_processor_id(). Counts and output\n"
+		   "                       captures keep the capture's order\n"
 		   "  -j, --json           the summary as JSON\n"
 		   "  -q, --quiet          no progress line on stderr\n\n"
 		   "Exit status: 0 when the program ran, 1 when it was refused or failed,\n"
@@ -143,6 +151,7 @@ static int parse_u64(const char *s, uint64_t *out)
 /* What the program printed with bpf_trace_printk, up to TRACE_MAX bytes. */
 #define TRACE_MAX (1u << 20)
 struct trace_buf {
+	pthread_mutex_t lock; /* the workers of --threads print at once */
 	char *text;
 	size_t len;
 	uint64_t prints, dropped;
@@ -188,6 +197,7 @@ enum {
 	OPT_RX_QUEUE,
 	OPT_MARK,
 	OPT_PRIORITY,
+	OPT_THREADS,
 };
 
 struct run_args {
@@ -202,6 +212,7 @@ struct run_args {
 	const char *write_alias[W_N];
 	struct arg_list writes, maps, sets; /* --write V=F, --map, --set */
 	uint64_t ifindex, rx_queue, mark, priority;
+	uint64_t threads;
 	bool rx_queue_set, mark_set, priority_set;
 	bool json, quiet, dump_maps, raw_opts, obj_opts;
 };
@@ -252,6 +263,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{ "map", required_argument, NULL, OPT_MAP },
 		{ "set", required_argument, NULL, OPT_SET },
 		{ "dump-maps", no_argument, NULL, OPT_DUMP_MAPS },
+		{ "threads", required_argument, NULL, OPT_THREADS },
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ 0 },
@@ -299,6 +311,12 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		}
 		case OPT_DUMP_MAPS:
 			a->dump_maps = true;
+			break;
+		case OPT_THREADS:
+			if (parse_u64(optarg, &a->threads) || !a->threads ||
+			    a->threads > RUNNER_MAX_THREADS)
+				return tool_usage_error(&cmd_run, "--threads wants a count from 1 to %d, "
+							"not '%s'", RUNNER_MAX_THREADS, optarg);
 			break;
 		case OPT_IFINDEX:
 		case OPT_RX_QUEUE:
@@ -401,20 +419,18 @@ static int read_mem(const struct run_args *a, uint8_t **mem, size_t *len)
 static void collect_trace(void *ctx, const char *text, size_t len)
 {
 	struct trace_buf *t = ctx;
+	pthread_mutex_lock(&t->lock);
 	t->prints++;
-	if (t->len + len > TRACE_MAX) {
-		t->dropped++;
-		return;
-	}
-	char *p = realloc(t->text, t->len + len + 1);
+	char *p = t->len + len > TRACE_MAX ? NULL : realloc(t->text, t->len + len + 1);
 	if (!p) {
 		t->dropped++;
-		return;
+	} else {
+		memcpy(p + t->len, text, len);
+		t->len += len;
+		p[t->len] = 0;
+		t->text = p;
 	}
-	memcpy(p + t->len, text, len);
-	t->len += len;
-	p[t->len] = 0;
-	t->text = p;
+	pthread_mutex_unlock(&t->lock);
 }
 
 /* What the summary reports besides the counts. */
@@ -426,6 +442,7 @@ struct summary {
 	const struct trace_buf *tb;
 	const struct bpfvm_object *obj; /* for --dump-maps, else NULL */
 	uint32_t nr_cpus;
+	unsigned threads;
 };
 
 static int print_summary(const struct run_args *a, const struct summary *sm)
@@ -448,6 +465,8 @@ static int print_summary(const struct run_args *a, const struct summary *sm)
 		json_str(&j, type ? type : "?");
 		json_key(&j, "engine");
 		json_str(&j, engine);
+		json_key(&j, "threads");
+		json_u64(&j, sm->threads);
 		json_key(&j, "packets");
 		json_u64(&j, st->packets);
 		json_key(&j, "verdicts");
@@ -505,6 +524,8 @@ static int print_summary(const struct run_args *a, const struct summary *sm)
 		return 0;
 	}
 	printf("program:   %s (%s, %s)\n", sm->prog_name, type ? type : "?", engine);
+	if (sm->threads > 1)
+		printf("threads:   %u\n", sm->threads);
 	printf("packets:   %" PRIu64 "\n", st->packets);
 	for (unsigned v = 0; v < hook->n_verdicts; v++)
 		printf("%-10s %" PRIu64 "\n", hook->verdicts[v], st->verdicts[v]);
@@ -620,11 +641,18 @@ static int resolve_outputs(const struct run_args *a, const struct runner_hook *h
 static int run_object(const struct run_args *a)
 {
 	int ret = TOOL_EXIT_FAIL;
-	struct trace_buf tb = { 0 };
+	struct trace_buf tb = { .lock = PTHREAD_MUTEX_INITIALIZER };
 	struct bpfvm_error err;
 	struct bpfvm_object *obj = NULL;
 	char *paths[RUNNER_MAX_VERDICTS] = { 0 };
-	BPFVM_OPTS(bpfvm_vm_opts, vo, .trace_print = collect_trace, .trace_ctx = &tb);
+	/* A per-CPU slot for every worker: as many as the machine has CPUs,
+	 * or more for more threads. */
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+	uint32_t nr_cpus = online > 0 ? (uint32_t)online : 1;
+	if (a->threads > nr_cpus)
+		nr_cpus = (uint32_t)a->threads;
+	BPFVM_OPTS(bpfvm_vm_opts, vo, .trace_print = collect_trace, .trace_ctx = &tb,
+		   .nr_cpus = nr_cpus);
 	struct bpfvm_vm *vm = bpfvm_vm__new(&vo);
 	if (!vm) {
 		fprintf(stderr, "bpfvm run: %s\n", strerror(errno));
@@ -678,6 +706,7 @@ static int run_object(const struct run_args *a)
 		.priority = (uint32_t)a->priority,
 		.insn_budget = a->budget,
 		.progress = !a->quiet && isatty(2),
+		.threads = (unsigned)a->threads,
 	};
 	int rc = resolve_outputs(a, hook, name, &ro, paths);
 	if (rc >= 0) {
@@ -737,6 +766,7 @@ static int run_object(const struct run_args *a)
 		.tb = &tb,
 		.obj = a->dump_maps ? obj : NULL,
 		.nr_cpus = bpfvm_vm__nr_cpus(vm),
+		.threads = a->threads > 1 ? (unsigned)a->threads : 1,
 	};
 	if (print_summary(a, &sm))
 		goto out;
@@ -745,6 +775,7 @@ out:
 	for (int v = 0; v < RUNNER_MAX_VERDICTS; v++)
 		free(paths[v]);
 	free(tb.text);
+	pthread_mutex_destroy(&tb.lock);
 	bpfvm_object__close(obj);
 	bpfvm_vm__free(vm);
 	return ret;
@@ -775,7 +806,8 @@ static int run_parsed(const struct run_args *args)
 	if (a.obj_opts)
 		return tool_usage_error(&cmd_run, "-r, --prog, --write*, -w, --ifindex, "
 					"--rx-queue, --mark, --priority, --set, --map, "
-					"--dump-maps, -j and -q need an ELF object as PROGRAM");
+					"--dump-maps, --threads, -j and -q need an ELF object as "
+					"PROGRAM");
 
 	ret = TOOL_EXIT_FAIL;
 	size_t n = 0, mem_len = 0;

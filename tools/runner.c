@@ -2,6 +2,16 @@
  * runner.c - the per-packet loop of `bpfvm run OBJ -r in.pcap`; see
  * runner.h. The program-type specifics are in xdp_runner.c and
  * skb_runner.c.
+ *
+ * One thread: read a record, run it, count it, write it. N threads
+ * (--threads): the reading thread fills a batch of records and hashes
+ * each one's flow; each worker runs the records of its flows, in the
+ * order of the capture, with its own cpu (per-CPU map slot); then the
+ * reading thread counts and writes the batch in the order of the capture,
+ * so the counts, the first failure reported and the output captures come
+ * out as with one thread. Two batches alternate: while the workers run
+ * batch k, the reader writes batch k-1 and reads batch k+1, so memory
+ * stays at two batches whatever the capture's size.
  */
 #include "runner.h"
 
@@ -9,6 +19,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pcap/pcap.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +27,9 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* The command messages name. */
+#define CMD(o) ((o)->cmd ? (o)->cmd : "run")
 
 static uint64_t now_ns(void)
 {
@@ -85,13 +99,13 @@ static int open_outputs(pcap_t *in, const struct runner_hook *hook, const struct
 		size_t n = strlen(o->out[v]) + sizeof(".partial");
 		out->tmp[v] = malloc(n);
 		if (!out->tmp[v]) {
-			fprintf(stderr, "bpfvm run: %s\n", strerror(errno));
+			fprintf(stderr, "bpfvm %s: %s\n", CMD(o), strerror(errno));
 			return -1;
 		}
 		snprintf(out->tmp[v], n, "%s.partial", o->out[v]);
 		out->d[v] = pcap_dump_open(in, out->tmp[v]);
 		if (!out->d[v]) {
-			fprintf(stderr, "bpfvm run: %s: %s\n", o->out[v], pcap_geterr(in));
+			fprintf(stderr, "bpfvm %s: %s: %s\n", CMD(o), o->out[v], pcap_geterr(in));
 			return -1;
 		}
 	}
@@ -105,7 +119,7 @@ static int close_outputs(const struct runner_opts *o, struct outputs *out, bool 
 	for (unsigned v = 0; v < RUNNER_MAX_VERDICTS; v++) {
 		if (out->d[v]) {
 			if (pcap_dump_flush(out->d[v]) && ok) {
-				fprintf(stderr, "bpfvm run: %s: write failed\n", o->out[v]);
+				fprintf(stderr, "bpfvm %s: %s: write failed\n", CMD(o), o->out[v]);
 				ok = false;
 				ret = -1;
 			}
@@ -116,7 +130,7 @@ static int close_outputs(const struct runner_opts *o, struct outputs *out, bool 
 		if (!out->tmp[v])
 			continue;
 		if (ok && out->d[v] && rename(out->tmp[v], o->out[v])) {
-			fprintf(stderr, "bpfvm run: %s: %s\n", o->out[v], strerror(errno));
+			fprintf(stderr, "bpfvm %s: %s: %s\n", CMD(o), o->out[v], strerror(errno));
 			ret = -1;
 		} else if (!ok || !out->d[v]) {
 			unlink(out->tmp[v]);
@@ -150,6 +164,8 @@ static pcap_t *open_capture(const char *path, char *errbuf, struct mapping *map)
 		void *m = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 		close(fd);
 		fd = -1;
+		if (m != MAP_FAILED) /* read front to back: read ahead */
+			madvise(m, (size_t)sb.st_size, MADV_SEQUENTIAL);
 		FILE *f = m != MAP_FAILED ? fmemopen(m, (size_t)sb.st_size, "rb") : NULL;
 		if (f) {
 			pcap_t *p = pcap_fopen_offline(f, errbuf);
@@ -168,121 +184,825 @@ static pcap_t *open_capture(const char *path, char *errbuf, struct mapping *map)
 	return pcap_open_offline(path, errbuf);
 }
 
-int runner_run(const struct bpfvm_prog *prog, const struct runner_hook *hook,
-	       const struct runner_opts *o, struct runner_stats *st)
-{
-	char errbuf[PCAP_ERRBUF_SIZE];
-	struct outputs out = { 0 };
-	uint8_t *buf = NULL;
-	bool ok = false;
-	memset(st, 0, sizeof(*st));
 
-	struct mapping map = { NULL, 0 };
-	pcap_t *in = open_capture(o->in, errbuf, &map);
-	if (!in) {
-		/* libpcap names the file for some errors, not for others */
-		if (!strncmp(errbuf, o->in, strlen(o->in)))
-			fprintf(stderr, "bpfvm run: %s\n", errbuf);
-		else
-			fprintf(stderr, "bpfvm run: %s: %s\n", o->in, errbuf);
+/* ------------------------------------------------------------ flow hash */
+
+static uint32_t be16_at(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 8 | p[1];
+}
+
+/* murmur3's block step and finaliser: a word at a time; every input bit
+ * moves every output bit, so that the top bits runner_flow_worker() uses
+ * are well mixed. */
+static uint32_t mix(uint32_t h, uint32_t w)
+{
+	w *= 0xcc9e2d51u;
+	w = w << 15 | w >> 17;
+	h ^= w * 0x1b873593u;
+	h = h << 13 | h >> 19;
+	return h * 5 + 0xe6546b64u;
+}
+
+static uint32_t fmix(uint32_t h)
+{
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	return h;
+}
+
+/*
+ * The two endpoints of a flow, words of address (nw of them) and a port
+ * each, taken in a fixed order (the smaller first) so that both
+ * directions hash alike; then the protocol.
+ */
+static uint32_t hash_endpoints(const uint8_t *a, const uint8_t *b, unsigned nw, uint32_t aport,
+			       uint32_t bport, uint32_t proto)
+{
+	uint32_t wa[4], wb[4];
+	memcpy(wa, a, nw * 4);
+	memcpy(wb, b, nw * 4);
+	int c = 0;
+	for (unsigned i = 0; i < nw && !c; i++)
+		c = wa[i] < wb[i] ? -1 : wa[i] > wb[i];
+	bool swap = c > 0 || (c == 0 && aport > bport);
+	const uint32_t *x = swap ? wb : wa, *y = swap ? wa : wb;
+	uint32_t h = 0x9747b28cu;
+	for (unsigned i = 0; i < nw; i++)
+		h = mix(h, x[i]);
+	for (unsigned i = 0; i < nw; i++)
+		h = mix(h, y[i]);
+	h = mix(h, swap ? bport << 16 | aport : aport << 16 | bport);
+	return fmix(mix(h, proto) ^ nw);
+}
+
+static bool has_ports(uint32_t proto)
+{
+	return proto == 6 || proto == 17 || proto == 132 || proto == 136; /* TCP UDP SCTP UDP-Lite */
+}
+
+uint32_t runner_flow_hash(const uint8_t *d, size_t len)
+{
+	if (len < 14)
+		return 0;
+	size_t o = 12;
+	uint32_t type = be16_at(d + 12);
+	for (int tags = 0; tags < 2 && (type == 0x8100 || type == 0x88a8) && len >= o + 6; tags++) {
+		type = be16_at(d + o + 4);
+		o += 4;
+	}
+	o += 2; /* the network header */
+	if (type == 0x0800 && len >= o + 20 && (d[o] >> 4) == 4 && (d[o] & 15) >= 5) {
+		const uint8_t *ip = d + o;
+		size_t ihl = (size_t)(ip[0] & 15) * 4;
+		uint32_t proto = ip[9];
+		bool frag = (be16_at(ip + 6) & 0x3fff) != 0; /* MF or an offset */
+		uint32_t sport = 0, dport = 0;
+		if (!frag && has_ports(proto) && len >= o + ihl + 4) {
+			sport = be16_at(ip + ihl);
+			dport = be16_at(ip + ihl + 2);
+		}
+		return hash_endpoints(ip + 12, ip + 16, 1, sport, dport, proto);
+	}
+	if (type == 0x86dd && len >= o + 40 && (d[o] >> 4) == 6) {
+		const uint8_t *ip = d + o;
+		uint32_t next = ip[6];
+		size_t l4 = o + 40;
+		bool frag = false;
+		/* hop-by-hop, routing, destination options, fragment, AH */
+		for (int hdrs = 0; hdrs < 8 && len >= l4 + 8; hdrs++) {
+			if (next == 0 || next == 43 || next == 60) {
+				next = d[l4];
+				l4 += ((size_t)d[l4 + 1] + 1) * 8;
+			} else if (next == 44) {
+				frag = true;
+				next = d[l4];
+				l4 += 8;
+			} else if (next == 51) {
+				next = d[l4];
+				l4 += ((size_t)d[l4 + 1] + 2) * 4;
+			} else {
+				break;
+			}
+		}
+		uint32_t sport = 0, dport = 0;
+		if (!frag && has_ports(next) && len >= l4 + 4) {
+			sport = be16_at(d + l4);
+			dport = be16_at(d + l4 + 2);
+		}
+		return hash_endpoints(ip + 8, ip + 24, 4, sport, dport, next);
+	}
+	/* Not IP (or cut inside its header): the MAC pair (4 + 2 bytes each)
+	 * and the EtherType. */
+	return hash_endpoints(d, d + 6, 1, be16_at(d + 4), be16_at(d + 10), type);
+}
+
+/* ------------------------------------------------------------ the loop */
+
+/*
+ * A capture open for reading. A classic pcap file (version 2.4, either
+ * byte order, micro- or nanosecond stamps) that could be mapped is read
+ * straight from the mapping: a record is a pointer into it, with no copy
+ * and no call into libpcap, which has checked the file header. The
+ * records get what libpcap's own reader (sf-pcap.c) gives them: stamps
+ * in microseconds, caplen cut to the snapshot length, the same checks and
+ * messages. Anything else (pcapng, a pipe) goes through pcap_next_ex().
+ */
+struct capture {
+	pcap_t *p;
+	struct mapping map;
+	bool direct;           /* records read from the mapping */
+	bool swapped, nsec;
+	uint32_t snap;         /* pcap_snapshot() */
+	const uint8_t *pos, *end;
+	struct pcap_pkthdr hdr; /* the last record's, for direct reading */
+	char errbuf[PCAP_ERRBUF_SIZE];
+};
+
+static uint32_t le32_at(const uint8_t *p, bool swapped)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return swapped ? __builtin_bswap32(v) : v;
+}
+
+/* Read from the mapping when the file is a classic pcap file libpcap
+ * opened from it. */
+static void capture_direct(struct capture *c)
+{
+	if (!c->map.addr || c->map.len < 24)
+		return;
+	const uint8_t *m = c->map.addr;
+	uint32_t magic;
+	memcpy(&magic, m, 4);
+	c->swapped = magic == 0xd4c3b2a1u || magic == 0x4d3cb2a1u;
+	c->nsec = magic == 0xa1b23c4du || magic == 0x4d3cb2a1u;
+	if (!c->swapped && !c->nsec && magic != 0xa1b2c3d4u)
+		return; /* pcapng, or a modified pcap format */
+	uint16_t major, minor;
+	memcpy(&major, m + 4, 2);
+	memcpy(&minor, m + 6, 2);
+	if (c->swapped) {
+		major = __builtin_bswap16(major);
+		minor = __builtin_bswap16(minor);
+	}
+	if (major != 2 || minor != 4 || pcap_snapshot(c->p) <= 0)
+		return; /* old files may have caplen and len swapped: libpcap knows */
+	c->snap = (uint32_t)pcap_snapshot(c->p);
+	c->pos = m + 24;
+	c->end = m + c->map.len;
+	c->direct = true;
+}
+
+/* The next record from the mapping: 1, 0 at the end, -1 with errbuf set. */
+static int direct_next(struct capture *c, struct pcap_pkthdr **h, const u_char **data)
+{
+	size_t left = (size_t)(c->end - c->pos);
+	if (!left)
+		return 0;
+	if (left < 16) {
+		snprintf(c->errbuf, sizeof(c->errbuf),
+			 "truncated dump file; tried to read 16 header bytes, only got %zu", left);
 		return -1;
 	}
-	int linktype = pcap_datalink(in);
+	struct pcap_pkthdr *hd = &c->hdr;
+	hd->ts.tv_sec = (int32_t)le32_at(c->pos, c->swapped);
+	uint32_t frac = le32_at(c->pos + 4, c->swapped);
+	hd->ts.tv_usec = (int32_t)(c->nsec ? frac / 1000 : frac);
+	hd->caplen = le32_at(c->pos + 8, c->swapped);
+	hd->len = le32_at(c->pos + 12, c->swapped);
+	c->pos += 16;
+	left -= 16;
+	if (hd->caplen > RUNNER_MAX_PACKET) { /* libpcap's maximum for Ethernet */
+		if (hd->caplen > c->snap)
+			snprintf(c->errbuf, sizeof(c->errbuf),
+				 "invalid packet capture length %u, bigger than snaplen of %u",
+				 hd->caplen, c->snap);
+		else
+			snprintf(c->errbuf, sizeof(c->errbuf),
+				 "invalid packet capture length %u, bigger than maximum of %u",
+				 hd->caplen, RUNNER_MAX_PACKET);
+		return -1;
+	}
+	if (hd->caplen > left) {
+		snprintf(c->errbuf, sizeof(c->errbuf),
+			 "truncated dump file; tried to read %u captured bytes, only got %zu",
+			 hd->caplen > c->snap && left < c->snap ? c->snap : hd->caplen, left);
+		return -1;
+	}
+	*data = c->pos;
+	c->pos += hd->caplen;
+	if (hd->caplen > c->snap)
+		hd->caplen = c->snap; /* the rest is skipped, as libpcap does */
+	*h = hd;
+	return 1;
+}
+
+/* Open o->in and check its link type; prints the error and returns -1. */
+static int capture_open(const struct runner_opts *o, const struct runner_hook *hook,
+			struct capture *c)
+{
+	char *errbuf = c->errbuf;
+	c->p = open_capture(o->in, errbuf, &c->map);
+	if (!c->p) {
+		/* libpcap names the file for some errors, not for others */
+		if (!strncmp(errbuf, o->in, strlen(o->in)))
+			fprintf(stderr, "bpfvm %s: %s\n", CMD(o), errbuf);
+		else
+			fprintf(stderr, "bpfvm %s: %s: %s\n", CMD(o), o->in, errbuf);
+		return -1;
+	}
+	int linktype = pcap_datalink(c->p);
 	if (linktype != DLT_EN10MB) {
 		const char *name = pcap_datalink_val_to_name(linktype);
-		fprintf(stderr, "bpfvm run: %s: link type %d (%s): %s needs Ethernet (EN10MB) packets\n",
-			o->in, linktype, name ? name : "unknown", hook->what);
-		goto out;
+		fprintf(stderr, "bpfvm %s: %s: link type %d (%s): %s needs Ethernet (EN10MB) packets\n",
+			CMD(o), o->in, linktype, name ? name : "unknown", hook->what);
+		return -1;
 	}
+	capture_direct(c);
+	return 0;
+}
+
+static void capture_close(struct capture *c)
+{
+	if (c->p)
+		pcap_close(c->p);
+	if (c->map.addr)
+		munmap(c->map.addr, c->map.len);
+}
+
+/* The next record: 1, 0 at the end, -1 on an error (printed; record is
+ * the number of the record that failed). */
+static int capture_next(const struct runner_opts *o, struct capture *c, uint64_t record,
+			struct pcap_pkthdr **h, const u_char **data)
+{
+	int r = c->direct ? direct_next(c, h, data) : pcap_next_ex(c->p, h, data);
+	if (r == 1) {
+		if ((*h)->caplen > RUNNER_MAX_PACKET) { /* not from libpcap, but never overflow */
+			fprintf(stderr, "bpfvm %s: %s: record %" PRIu64 ": %u bytes is too big\n",
+				CMD(o), o->in, record, (*h)->caplen);
+			return -1;
+		}
+		return 1;
+	}
+	if (r == PCAP_ERROR) {
+		fprintf(stderr, "bpfvm %s: %s: record %" PRIu64 ": %s\n", CMD(o), o->in, record,
+			c->direct ? c->errbuf : pcap_geterr(c->p));
+		return -1;
+	}
+	return 0; /* PCAP_ERROR_BREAK: the end */
+}
+
+uint8_t *runner_buf_new(size_t *size)
+{
 	/* Headroom, the largest packet, and as much again of tailroom for
 	 * programs that grow the packet. */
-	size_t size = RUNNER_HEADROOM + 2 * (size_t)RUNNER_MAX_PACKET;
-	buf = malloc(size);
-	if (!buf) {
-		fprintf(stderr, "bpfvm run: %s\n", strerror(errno));
-		goto out;
-	}
-	memset(buf, 0, RUNNER_HEADROOM);
-	if (open_outputs(in, hook, o, &out))
-		goto out;
+	*size = RUNNER_HEADROOM + 2 * (size_t)RUNNER_MAX_PACKET;
+	uint8_t *buf = malloc(*size);
+	if (buf)
+		memset(buf, 0, RUNNER_HEADROOM);
+	return buf;
+}
 
-	struct runner_packet p = { .buf = buf, .buf_end = buf + size, .data = buf + RUNNER_HEADROOM };
+void runner_packet_set(struct runner_packet *p, uint8_t *buf, size_t size, const uint8_t *data,
+		       size_t len, uint32_t wire_len, uint32_t cpu)
+{
+	p->buf = buf;
+	p->buf_end = buf + size;
+	p->data = buf + RUNNER_HEADROOM;
+	memcpy(p->data, data, len);
+	p->len = len;
+	p->wire_len = wire_len > len ? wire_len : (uint32_t)len;
+	p->cpu = cpu;
+}
+
+/* The bytes to write for a result: the packet as the program left it; a
+ * hook that lost track of it gives the packet as read. */
+static void out_bytes(const struct runner_packet *p, const struct runner_result *res,
+		      const uint8_t **s, size_t *n)
+{
+	*s = res->out;
+	*n = res->out_len;
+	if (!*s || *s < p->buf || *s > p->buf_end || *n > (size_t)(p->buf_end - *s)) {
+		*s = p->data;
+		*n = p->len;
+	}
+}
+
+/* Count one result (record is its number, from 1); a failed run (failed,
+ * err) is counted as the hook's error verdict, the first one printed.
+ * Returns the verdict counted. */
+static unsigned account(const struct runner_opts *o, const struct runner_hook *hook,
+			struct runner_stats *st, const struct runner_result *res, const char *target,
+			bool failed, const struct bpfvm_error *err, uint64_t record)
+{
+	unsigned verdict = res->verdict;
+	if (failed) {
+		if (!st->run_errors) {
+			char msg[BPFVM_ERR_MSG_MAX + BPFVM_ERR_FILE_MAX + 64];
+			bpfvm_error__format(err, msg, sizeof(msg));
+			fprintf(stderr,
+				"bpfvm %s: %s: record %" PRIu64 ": the run failed, "
+				"counted as %s (reported once): %s\n",
+				CMD(o), o->in, record, hook->verdicts[hook->error_verdict], msg);
+		}
+		st->run_errors++;
+		st->verdicts[hook->error_verdict]++;
+		return hook->error_verdict;
+	}
+	st->verdicts[verdict]++;
+	if (target[0])
+		count_target(st, target);
+	st->unknown += res->unknown;
+	st->truncated += res->truncated;
+	return verdict;
+}
+
+static void write_out(struct outputs *out, unsigned verdict, const struct pcap_pkthdr *h,
+		      const uint8_t *s, size_t n, uint32_t wire_len)
+{
+	struct pcap_pkthdr oh = *h;
+	oh.caplen = (uint32_t)n;
+	oh.len = wire_len > n ? wire_len : (uint32_t)n;
+	pcap_dump((u_char *)out->d[verdict], &oh, s);
+}
+
+struct progress {
+	uint64_t start, next;
+	bool shown;
+};
+
+static void progress(const struct runner_opts *o, const struct runner_stats *st,
+		     struct progress *pr)
+{
+	if (!o->progress || (st->packets & 0xffff) != 0)
+		return;
+	uint64_t t = now_ns();
+	if (t >= pr->next) {
+		fprintf(stderr, "\r%" PRIu64 " packets, %.0f packets/s   ", st->packets,
+			(double)st->packets * 1e9 / (double)(t - pr->start));
+		pr->next = t + 1000000000ull;
+		pr->shown = true;
+	}
+}
+
+/* One thread: read, run, count and write each record in turn. */
+static int run_single(const struct bpfvm_prog *prog, const struct runner_hook *hook,
+		      const struct runner_opts *o, struct runner_stats *st, struct capture *c,
+		      struct outputs *out, struct progress *pr)
+{
+	size_t size;
+	uint8_t *buf = runner_buf_new(&size);
+	if (!buf) {
+		fprintf(stderr, "bpfvm %s: %s\n", CMD(o), strerror(errno));
+		return -1;
+	}
+	struct runner_packet p;
 	struct bpfvm_error err;
 	struct pcap_pkthdr *h;
 	const u_char *data;
 	int r;
-	uint64_t start = now_ns(), next_progress = start + 1000000000ull;
-	bool progress_shown = false;
-
-	while ((r = pcap_next_ex(in, &h, &data)) == 1) {
-		size_t len = h->caplen;
-		if (len > RUNNER_MAX_PACKET) { /* not from libpcap, but never overflow */
-			fprintf(stderr, "bpfvm run: %s: record %" PRIu64 ": %zu bytes is too big\n",
-				o->in, st->packets + 1, len);
-			goto out;
-		}
+	while ((r = capture_next(o, c, st->packets + 1, &h, &data)) == 1) {
 		st->packets++;
-		memcpy(p.data, data, len);
-		p.len = len;
-		p.wire_len = h->len > h->caplen ? h->len : h->caplen;
+		runner_packet_set(&p, buf, size, data, h->caplen, h->len, 0);
 		struct runner_result res = { 0 };
-		if (hook->run(prog, o, &p, &res, &err)) {
-			if (!st->run_errors) {
-				char msg[BPFVM_ERR_MSG_MAX + BPFVM_ERR_FILE_MAX + 64];
-				bpfvm_error__format(&err, msg, sizeof(msg));
-				fprintf(stderr,
-					"bpfvm run: %s: record %" PRIu64 ": the run failed, "
-					"counted as %s (reported once): %s\n",
-					o->in, st->packets, hook->verdicts[hook->error_verdict], msg);
-			}
-			st->run_errors++;
-			res.verdict = hook->error_verdict;
-			res.unknown = res.truncated = false;
+		bool failed = hook->run(prog, o, &p, &res, &err) != 0;
+		unsigned v = account(o, hook, st, &res, res.target, failed, &err, st->packets);
+		if (out->d[v]) {
+			const uint8_t *s;
+			size_t n;
+			out_bytes(&p, &res, &s, &n);
+			write_out(out, v, h, s, n, res.out_wire_len);
 		}
-		st->verdicts[res.verdict]++;
-		if (res.target[0])
-			count_target(st, res.target);
-		st->unknown += res.unknown;
-		st->truncated += res.truncated;
-		if (out.d[res.verdict]) {
-			/* The packet as the program left it; a hook that lost
-			 * track of it gives the packet as read. */
-			const uint8_t *s = res.out;
-			size_t n = res.out_len;
-			if (!s || s < buf || s > p.buf_end || n > (size_t)(p.buf_end - s)) {
-				s = p.data;
-				n = len;
-			}
-			struct pcap_pkthdr oh = *h;
-			oh.caplen = (uint32_t)n;
-			oh.len = res.out_wire_len > n ? res.out_wire_len : (uint32_t)n;
-			pcap_dump((u_char *)out.d[res.verdict], &oh, s);
-		}
-		if (o->progress && (st->packets & 0xffff) == 0) {
-			uint64_t t = now_ns();
-			if (t >= next_progress) {
-				fprintf(stderr, "\r%" PRIu64 " packets, %.0f packets/s   ",
-					st->packets, (double)st->packets * 1e9 / (double)(t - start));
-				next_progress = t + 1000000000ull;
-				progress_shown = true;
-			}
-		}
+		progress(o, st, pr);
 	}
-	st->elapsed_ns = now_ns() - start;
-	if (progress_shown)
-		fprintf(stderr, "\r\033[K");
-	if (r == PCAP_ERROR) {
-		fprintf(stderr, "bpfvm run: %s: record %" PRIu64 ": %s\n", o->in, st->packets + 1,
-			pcap_geterr(in));
+	free(buf);
+	return r;
+}
+
+/* --- threads --- */
+
+/* One record of a batch, as read. */
+struct rec {
+	struct pcap_pkthdr h;
+	const uint8_t *data;   /* in the capture's mapping, or in batch->in */
+	unsigned worker;       /* of its flow */
+};
+
+/* What a worker made of a record: small, as the reader reads it back
+ * from the worker's cache. */
+struct slot {
+	size_t out;            /* the bytes to write: the worker's out + out */
+	uint32_t out_len, out_wire_len;
+	uint32_t target;       /* its redirect target at the worker's out + target - 1
+				* (NUL-terminated), or 0 */
+	uint8_t verdict;
+	bool failed, unknown, truncated;
+};
+
+/* What one worker keeps of one batch. */
+struct worker_part {
+	uint8_t *out;          /* packets to write and targets, back to back */
+	size_t out_len, out_cap;
+	bool failed;           /* err holds the first failure of the batch */
+	size_t failed_slot;
+	struct bpfvm_error err;
+	int oom;               /* out could not grow: the run fails */
+};
+
+struct batch {
+	struct rec *recs;
+	struct slot *slots;
+	size_t n;
+	uint8_t *in;           /* the records' bytes */
+	size_t in_len;
+	struct worker_part *part; /* per worker */
+};
+
+struct pool {
+	const struct bpfvm_prog *prog;
+	const struct runner_hook *hook;
+	const struct runner_opts *o;
+	bool write[RUNNER_MAX_VERDICTS];
+	unsigned n;
+	pthread_mutex_t lock;
+	pthread_cond_t go, done;
+	uint64_t gen;          /* batches handed out */
+	struct batch *cur;     /* the batch of generation gen */
+	unsigned pending;      /* workers still on it */
+	bool stop;
+};
+
+struct worker {
+	struct pool *pool;
+	unsigned id;
+	pthread_t thread;
+	uint8_t *buf;
+	size_t size;
+};
+
+/* Append n bytes to the worker's out; returns their offset, or -1. */
+static ptrdiff_t part_put(struct worker_part *wp, const void *src, size_t n)
+{
+	if (wp->out_len + n > wp->out_cap) {
+		size_t cap = wp->out_cap ? wp->out_cap : 1 << 16;
+		while (cap < wp->out_len + n)
+			cap *= 2;
+		uint8_t *nb = realloc(wp->out, cap);
+		if (!nb) {
+			wp->oom = errno;
+			return -1;
+		}
+		wp->out = nb;
+		wp->out_cap = cap;
+	}
+	memcpy(wp->out + wp->out_len, src, n);
+	wp->out_len += n;
+	return (ptrdiff_t)(wp->out_len - n);
+}
+
+/* Run the records of b whose flows are the worker's. */
+static void work_batch(struct worker *w, struct batch *b)
+{
+	struct pool *pl = w->pool;
+	struct worker_part *wp = &b->part[w->id];
+	struct runner_packet p;
+	struct runner_result res;
+	struct bpfvm_error spare;
+	wp->out_len = 0;
+	wp->failed = false;
+	wp->oom = 0;
+	for (size_t k = 0; k < b->n; k++) {
+		const struct rec *rc = &b->recs[k];
+		if (rc->worker != w->id)
+			continue;
+		struct slot *sl = &b->slots[k];
+		runner_packet_set(&p, w->buf, w->size, rc->data, rc->h.caplen, rc->h.len, w->id);
+		memset(&res, 0, sizeof(res));
+		struct bpfvm_error *err = wp->failed ? &spare : &wp->err;
+		sl->failed = pl->hook->run(pl->prog, pl->o, &p, &res, err) != 0;
+		if (sl->failed) {
+			if (!wp->failed)
+				wp->failed_slot = k;
+			wp->failed = true;
+			res.verdict = pl->hook->error_verdict;
+		}
+		sl->verdict = (uint8_t)res.verdict;
+		sl->unknown = res.unknown;
+		sl->truncated = res.truncated;
+		sl->out_wire_len = res.out_wire_len;
+		sl->target = 0;
+		if (res.target[0] && !sl->failed) {
+			ptrdiff_t t = part_put(wp, res.target, strlen(res.target) + 1);
+			sl->target = t < 0 ? 0 : (uint32_t)t + 1;
+		}
+		if (!pl->write[res.verdict])
+			continue;
+		const uint8_t *s;
+		size_t n;
+		out_bytes(&p, &res, &s, &n);
+		ptrdiff_t at = part_put(wp, s, n);
+		sl->out = at < 0 ? 0 : (size_t)at;
+		sl->out_len = (uint32_t)n;
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct pool *pl = w->pool;
+	uint64_t seen = 0;
+	pthread_mutex_lock(&pl->lock);
+	for (;;) {
+		while (pl->gen == seen && !pl->stop)
+			pthread_cond_wait(&pl->go, &pl->lock);
+		if (pl->stop)
+			break;
+		seen = pl->gen;
+		struct batch *b = pl->cur;
+		pthread_mutex_unlock(&pl->lock);
+		work_batch(w, b);
+		pthread_mutex_lock(&pl->lock);
+		if (--pl->pending == 0)
+			pthread_cond_signal(&pl->done);
+	}
+	pthread_mutex_unlock(&pl->lock);
+	return NULL;
+}
+
+static void pool_start(struct pool *pl, struct batch *b)
+{
+	pthread_mutex_lock(&pl->lock);
+	pl->cur = b;
+	pl->pending = pl->n;
+	pl->gen++;
+	pthread_cond_broadcast(&pl->go);
+	pthread_mutex_unlock(&pl->lock);
+}
+
+static void pool_wait(struct pool *pl)
+{
+	pthread_mutex_lock(&pl->lock);
+	while (pl->pending)
+		pthread_cond_wait(&pl->done, &pl->lock);
+	pthread_mutex_unlock(&pl->lock);
+}
+
+static void batch_free(struct batch *b, unsigned n)
+{
+	if (b->part)
+		for (unsigned i = 0; i < n; i++)
+			free(b->part[i].out);
+	free(b->part);
+	free(b->recs);
+	free(b->slots);
+	free(b->in);
+}
+
+static int batch_alloc(struct batch *b, unsigned n)
+{
+	b->recs = calloc(RUNNER_BATCH_PACKETS, sizeof(*b->recs));
+	b->slots = calloc(RUNNER_BATCH_PACKETS, sizeof(*b->slots));
+	/* a batch ends at RUNNER_BATCH_BYTES or beyond, by one record at most */
+	b->in = malloc(RUNNER_BATCH_BYTES + RUNNER_MAX_PACKET);
+	b->part = calloc(n, sizeof(*b->part));
+	return b->recs && b->slots && b->in && b->part ? 0 : -1;
+}
+
+/* Fill b from the capture, each record given to its flow's worker (the
+ * reader hashes it while its bytes are in the reader's cache). Returns 1
+ * (b has records), 0 at the end, -1 on an error (printed). */
+static int batch_read(const struct runner_opts *o, struct capture *c, uint64_t first,
+		      struct batch *b, unsigned n)
+{
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	int r = 1;
+	b->n = 0;
+	b->in_len = 0;
+	while (b->n < RUNNER_BATCH_PACKETS && b->in_len < RUNNER_BATCH_BYTES &&
+	       (r = capture_next(o, c, first + b->n, &h, &data)) == 1) {
+		struct rec *rc = &b->recs[b->n++];
+		rc->h = *h;
+		rc->worker = runner_flow_worker(runner_flow_hash(data, h->caplen), n);
+		if (c->direct) { /* the mapping outlives the batch */
+			rc->data = data;
+			continue;
+		}
+		rc->data = b->in + b->in_len;
+		memcpy(b->in + b->in_len, data, h->caplen);
+		b->in_len += h->caplen;
+	}
+	return r < 0 ? -1 : b->n > 0;
+}
+
+/* Count and write b's records, in the order of the capture. */
+static int batch_emit(const struct runner_opts *o, const struct runner_hook *hook,
+		      struct runner_stats *st, struct outputs *out, struct batch *b,
+		      struct progress *pr, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (b->part[i].oom) {
+			fprintf(stderr, "bpfvm %s: %s\n", CMD(o), strerror(b->part[i].oom));
+			return -1;
+		}
+	for (size_t k = 0; k < b->n; k++) {
+		const struct rec *rc = &b->recs[k];
+		const struct slot *sl = &b->slots[k];
+		const struct worker_part *wp = &b->part[rc->worker];
+		st->packets++;
+		/* the first failure overall is the first of its worker in the
+		 * first batch that has one */
+		const struct bpfvm_error *err = NULL;
+		struct bpfvm_error none;
+		if (sl->failed) {
+			if (wp->failed && wp->failed_slot == k) {
+				err = &wp->err;
+			} else {
+				memset(&none, 0, sizeof(none));
+				err = &none;
+			}
+		}
+		struct runner_result res = { .verdict = sl->verdict, .unknown = sl->unknown,
+					     .truncated = sl->truncated };
+		const char *target = sl->target ? (const char *)wp->out + sl->target - 1 : "";
+		unsigned v = account(o, hook, st, &res, target, sl->failed, err, st->packets);
+		if (out->d[v])
+			write_out(out, v, &rc->h, wp->out + sl->out, sl->out_len, sl->out_wire_len);
+		progress(o, st, pr);
+	}
+	return 0;
+}
+
+static int run_threads(const struct bpfvm_prog *prog, const struct runner_hook *hook,
+		       const struct runner_opts *o, struct runner_stats *st, struct capture *c,
+		       struct outputs *out, struct progress *pr)
+{
+	unsigned n = o->threads;
+	int ret = -1;
+	struct pool pl = { .prog = prog, .hook = hook, .o = o, .n = n };
+	struct worker *w = calloc(n, sizeof(*w));
+	struct batch b[2] = { { 0 }, { 0 } };
+	unsigned started = 0;
+	for (unsigned v = 0; v < hook->n_verdicts; v++)
+		pl.write[v] = out->d[v] != NULL;
+	pthread_mutex_init(&pl.lock, NULL);
+	pthread_cond_init(&pl.go, NULL);
+	pthread_cond_init(&pl.done, NULL);
+	if (!w || batch_alloc(&b[0], n) || batch_alloc(&b[1], n)) {
+		fprintf(stderr, "bpfvm %s: %s\n", CMD(o), strerror(ENOMEM));
 		goto out;
 	}
-	ok = true;
+	for (; started < n; started++) {
+		w[started].pool = &pl;
+		w[started].id = started;
+		w[started].buf = runner_buf_new(&w[started].size);
+		int e = w[started].buf ? pthread_create(&w[started].thread, NULL, worker_main,
+							&w[started])
+				       : ENOMEM;
+		if (e) {
+			free(w[started].buf);
+			fprintf(stderr, "bpfvm %s: %u threads: %s\n", CMD(o), n, strerror(e));
+			goto out;
+		}
+	}
+	/* Read k+1 and write k-1 while the workers run k. */
+	uint64_t next = 1; /* number of the next record to read */
+	int r = batch_read(o, c, next, &b[0], n);
+	if (r < 0)
+		goto out;
+	next += b[0].n;
+	struct batch *run = r ? &b[0] : NULL, *fill = &b[1];
+	if (run)
+		pool_start(&pl, run);
+	while (run) {
+		r = batch_read(o, c, next, fill, n);
+		pool_wait(&pl);
+		if (r < 0)
+			goto out;
+		next += fill->n;
+		struct batch *done = run;
+		run = r ? fill : NULL;
+		if (run)
+			pool_start(&pl, run);
+		if (batch_emit(o, hook, st, out, done, pr, n)) {
+			if (run)
+				pool_wait(&pl);
+			goto out;
+		}
+		fill = done;
+	}
+	ret = 0;
+out:
+	pthread_mutex_lock(&pl.lock);
+	pl.stop = true;
+	pthread_cond_broadcast(&pl.go);
+	pthread_mutex_unlock(&pl.lock);
+	for (unsigned i = 0; i < started; i++) {
+		pthread_join(w[i].thread, NULL);
+		free(w[i].buf);
+	}
+	batch_free(&b[0], n);
+	batch_free(&b[1], n);
+	free(w);
+	pthread_cond_destroy(&pl.done);
+	pthread_cond_destroy(&pl.go);
+	pthread_mutex_destroy(&pl.lock);
+	return ret;
+}
+
+int runner_run(const struct bpfvm_prog *prog, const struct runner_hook *hook,
+	       const struct runner_opts *o, struct runner_stats *st)
+{
+	struct outputs out = { 0 };
+	struct capture c = { 0 };
+	bool ok = false;
+	memset(st, 0, sizeof(*st));
+	if (o->threads > RUNNER_MAX_THREADS) {
+		fprintf(stderr, "bpfvm %s: %u threads: at most %u\n", CMD(o), o->threads,
+			RUNNER_MAX_THREADS);
+		return -1;
+	}
+	if (capture_open(o, hook, &c) || open_outputs(c.p, hook, o, &out))
+		goto out;
+	struct progress pr = { .start = now_ns() };
+	pr.next = pr.start + 1000000000ull;
+	int r = o->threads > 1 ? run_threads(prog, hook, o, st, &c, &out, &pr)
+			       : run_single(prog, hook, o, st, &c, &out, &pr);
+	st->elapsed_ns = now_ns() - pr.start;
+	if (pr.shown)
+		fprintf(stderr, "\r\033[K");
+	ok = r == 0;
 out:
 	if (close_outputs(o, &out, ok))
 		ok = false;
-	free(buf);
-	pcap_close(in);
-	if (map.addr)
-		munmap(map.addr, map.len);
+	capture_close(&c);
 	return ok ? 0 : -1;
+}
+
+int runner_read_all(const struct runner_opts *o, const struct runner_hook *hook, size_t max,
+		    struct runner_packets *pk)
+{
+	struct capture c = { 0 };
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	size_t cap = 0, bytes_cap = 0, bytes = 0;
+	int r = -1;
+	memset(pk, 0, sizeof(*pk));
+	if (capture_open(o, hook, &c))
+		goto out;
+	while ((!max || pk->n < max) && (r = capture_next(o, &c, pk->n + 1, &h, &data)) == 1) {
+		if (pk->n == cap) {
+			cap = cap ? 2 * cap : 1024;
+			size_t *off = realloc(pk->off, cap * sizeof(*off));
+			if (off)
+				pk->off = off;
+			uint32_t *len = off ? realloc(pk->len, cap * sizeof(*len)) : NULL;
+			if (len)
+				pk->len = len;
+			uint32_t *wl = len ? realloc(pk->wire_len, cap * sizeof(*wl)) : NULL;
+			if (!wl)
+				goto oom;
+			pk->wire_len = wl;
+		}
+		if (bytes + h->caplen > bytes_cap) {
+			size_t nc = bytes_cap ? 2 * bytes_cap : 1 << 16;
+			while (nc < bytes + h->caplen)
+				nc *= 2;
+			uint8_t *nb = realloc(pk->bytes, nc);
+			if (!nb)
+				goto oom;
+			pk->bytes = nb;
+			bytes_cap = nc;
+		}
+		memcpy(pk->bytes + bytes, data, h->caplen);
+		pk->off[pk->n] = bytes;
+		pk->len[pk->n] = h->caplen;
+		pk->wire_len[pk->n] = h->len > h->caplen ? h->len : h->caplen;
+		bytes += h->caplen;
+		pk->n++;
+	}
+	if (r >= 0)
+		r = 0;
+	goto out;
+oom:
+	fprintf(stderr, "bpfvm %s: %s: %s\n", CMD(o), o->in, strerror(ENOMEM));
+	r = -1;
+out:
+	capture_close(&c);
+	if (r)
+		runner_packets_free(pk);
+	return r;
+}
+
+void runner_packets_free(struct runner_packets *pk)
+{
+	free(pk->bytes);
+	free(pk->off);
+	free(pk->len);
+	free(pk->wire_len);
+	memset(pk, 0, sizeof(*pk));
 }

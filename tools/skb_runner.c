@@ -108,9 +108,11 @@ static int tc_run(const struct bpfvm_prog *prog, const struct runner_opts *o,
 	fill_skb(&ctx, o, p);
 	struct bpfvm_region region = { p->buf, (size_t)(p->buf_end - p->buf), true };
 	BPFVM_OPTS(bpfvm_run_opts, ro, .regions = &region, .n_regions = 1,
-		   .insn_budget = o->insn_budget, .packet = p->data, .packet_len = p->len);
+		   .insn_budget = o->insn_budget, .packet = p->data, .packet_len = p->len,
+		   .cpu = p->cpu);
 	uint64_t r0 = 0;
 	int rc = bpfvm_prog__run(prog, &ctx, sizeof(ctx), &ro, &r0, err);
+	res->ret = r0;
 	int32_t act = (int32_t)(uint32_t)r0;
 	res->unknown = !rc && (act < BPFVM_TC_ACT_UNSPEC || act > BPFVM_TC_ACT_TRAP);
 	res->verdict = res->unknown ? 0 : (unsigned)(act + 1);
@@ -151,9 +153,11 @@ static int socket_run(const struct bpfvm_prog *prog, const struct runner_opts *o
 	 * and the helpers that read it, not writable. */
 	struct bpfvm_region region = { p->buf, (size_t)(p->buf_end - p->buf), false };
 	BPFVM_OPTS(bpfvm_run_opts, ro, .regions = &region, .n_regions = 1,
-		   .insn_budget = o->insn_budget, .packet = p->data, .packet_len = p->len);
+		   .insn_budget = o->insn_budget, .packet = p->data, .packet_len = p->len,
+		   .cpu = p->cpu);
 	uint64_t r0 = 0;
 	int rc = bpfvm_prog__run(prog, &ctx, sizeof(ctx), &ro, &r0, err);
+	res->ret = r0;
 	uint32_t keep = (uint32_t)r0;
 	res->verdict = keep ? 0 : 1;
 	res->out = p->data;

@@ -37,6 +37,7 @@ extern const struct tool_cmd cmd_verify;
 extern const struct tool_cmd cmd_filter;
 extern const struct tool_cmd cmd_seccomp;
 extern const struct tool_cmd cmd_jit;
+extern const struct tool_cmd cmd_bench;
 
 /* Read a whole file ("-" for stdin) into a malloc()ed, NUL-terminated
  * buffer. Prints an error naming the file and returns NULL on failure. */

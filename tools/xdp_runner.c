@@ -34,9 +34,10 @@ static int xdp_run(const struct bpfvm_prog *prog, const struct runner_opts *o,
 	};
 	struct bpfvm_region region = { p->buf, (size_t)(hard_end - p->buf), true };
 	BPFVM_OPTS(bpfvm_run_opts, ro, .regions = &region, .n_regions = 1,
-		   .insn_budget = o->insn_budget);
+		   .insn_budget = o->insn_budget, .cpu = p->cpu);
 	uint64_t r0 = 0;
 	int rc = bpfvm_prog__run(prog, &ctx, sizeof(ctx), &ro, &r0, err);
+	res->ret = r0;
 	res->unknown = !rc && (uint32_t)r0 >= BPFVM_XDP_REDIRECT + 1;
 	res->verdict = res->unknown ? BPFVM_XDP_ABORTED : (uint32_t)r0;
 	/* The packet as the program left it (headers rewritten, head or tail

@@ -6,7 +6,10 @@
  * 3 it aborts (cut by the snap length inside the Ethernet, IPv4 and UDP
  * headers).
  *
- * usage: gen_xdp_pcap OUT.pcap [ROUNDS]
+ * usage: gen_xdp_pcap OUT.pcap [ROUNDS [FLOWS]]
+ * With FLOWS > 1, round r's packets come from source port 40000 + r %
+ * FLOWS (so that --threads has flows to share out); the verdicts are the
+ * same.
  */
 #include <pcap/pcap.h>
 #include <stdint.h>
@@ -21,6 +24,8 @@ static void put16(uint8_t *p, uint32_t v)
 }
 
 /* Ethernet + IPv4 (ihl words) + L4; returns the length. */
+static unsigned sport = 40000;
+
 static size_t ipv4(uint8_t *p, int proto, unsigned ihl, unsigned dport, unsigned vlan)
 {
 	static const uint8_t mac[12] = { 2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2 };
@@ -42,7 +47,7 @@ static size_t ipv4(uint8_t *p, int proto, unsigned ihl, unsigned dport, unsigned
 	o += ihl * 4;
 	uint8_t *l4 = p + o;
 	memset(l4, 0, 28);
-	put16(l4, 40000);
+	put16(l4, sport);
 	put16(l4 + 2, dport);
 	o += proto == 6 ? 20 : 8;
 	memset(p + o, 0xab, 18); /* payload */
@@ -54,10 +59,13 @@ static size_t ipv4(uint8_t *p, int proto, unsigned ihl, unsigned dport, unsigned
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "usage: gen_xdp_pcap OUT.pcap [ROUNDS]\n");
+		fprintf(stderr, "usage: gen_xdp_pcap OUT.pcap [ROUNDS [FLOWS]]\n");
 		return 2;
 	}
 	long rounds = argc > 2 ? atol(argv[2]) : 10;
+	long flows = argc > 3 ? atol(argv[3]) : 1;
+	if (flows < 1)
+		flows = 1;
 	pcap_t *dead = pcap_open_dead(DLT_EN10MB, 65535);
 	pcap_dumper_t *d = dead ? pcap_dump_open(dead, argv[1]) : NULL;
 	if (!d) {
@@ -67,6 +75,7 @@ int main(int argc, char **argv)
 	uint8_t pkt[256];
 	long k = 0;
 	for (long r = 0; r < rounds; r++) {
+		sport = 40000 + (unsigned)(r % flows);
 		for (int i = 0; i < 11; i++) {
 			size_t len, caplen;
 			memset(pkt, 0, sizeof(pkt));
