@@ -233,6 +233,22 @@ int cbpf_filter_run(const struct cbpf_filter *f, const uint8_t *data, size_t cap
 int cbpf_filter_run_seccomp(const struct cbpf_filter *f, const struct cbpf_seccomp_data *sd,
 			    uint32_t *ret, struct bpfvm_error *err);
 
+/* One packet of cbpf_filter_run_batch(). */
+struct cbpf_packet {
+	const uint8_t *data;
+	uint32_t caplen;
+	const struct cbpf_meta *meta; /* may be NULL */
+	uint32_t ret;                 /* out: the classic return value */
+};
+
+/*
+ * Run a socket filter on n packets, as n cbpf_filter_run() calls would,
+ * at a lower cost per packet: the eBPF engines take them in batches
+ * (bpfvm_prog__run_batch). 0, or the first failing run's negative errno.
+ */
+int cbpf_filter_run_batch(const struct cbpf_filter *f, struct cbpf_packet *pkts, size_t n,
+			  struct bpfvm_error *err);
+
 /* ---- text ---- */
 
 /* Called once per output line (no newline). */

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cbpf.h"
+#include "isa/isa.h"
 #include "hooks/hooks.h"
 
 struct cbpf_filter {
@@ -26,6 +27,7 @@ struct cbpf_filter {
 	size_t n_ebpf;
 	struct bpfvm_prog *bp;
 	bool anc_fields; /* the program reads ancillary __sk_buff fields */
+	bool anc_helper; /* ... or values its helper takes from the meta */
 };
 
 static const char *const engine_names[] = {
@@ -129,6 +131,10 @@ struct cbpf_filter *cbpf_filter_new(struct bpfvm_vm *vm, const struct cbpf_insn 
 	/* the translation checks the program first */
 	if ((ret = cbpf_translate(prog, n, kind, &f->ebpf, &f->n_ebpf, err)))
 		return fail(f, ret);
+	for (size_t i = 0; i < f->n_ebpf; i++)
+		if (f->ebpf[i].code == isa_table[ISA_CALL].code && f->ebpf[i].src == 0 &&
+		    (uint32_t)f->ebpf[i].imm == CBPF_HELPER_ANC)
+			f->anc_helper = true;
 	if (engine == CBPF_ENGINE_CBPF)
 		return f;
 	BPFVM_OPTS(bpfvm_load_opts, lopts, .name = kind == CBPF_SECCOMP ? "seccomp" : "filter",
@@ -211,6 +217,49 @@ int cbpf_filter_run(const struct cbpf_filter *f, const uint8_t *data, size_t cap
 	if (r)
 		return r;
 	*ret = (uint32_t)r0;
+	return 0;
+}
+
+/* Packets a batch hands bpfvm_prog__run_batch at once (contexts on the
+ * stack). */
+#define BATCH 64
+
+int cbpf_filter_run_batch(const struct cbpf_filter *f, struct cbpf_packet *pkts, size_t n,
+			  struct bpfvm_error *err)
+{
+	/* the helper-read ancillary values come from each packet's meta,
+	 * through the run's user pointer: one run per packet then */
+	if (f->kind != CBPF_SOCKET_FILTER || f->engine == CBPF_ENGINE_CBPF || f->anc_helper) {
+		for (size_t i = 0; i < n; i++) {
+			int r = cbpf_filter_run(f, pkts[i].data, pkts[i].caplen, pkts[i].meta,
+						&pkts[i].ret, err);
+			if (r)
+				return r;
+		}
+		return 0;
+	}
+	static const uint8_t empty;
+	struct bpfvm_skb_ctx ctx[BATCH];
+	struct bpfvm_run_item items[BATCH];
+	for (size_t at = 0; at < n; at += BATCH) {
+		size_t k = n - at < BATCH ? n - at : BATCH;
+		for (size_t i = 0; i < k; i++) {
+			const struct cbpf_packet *p = &pkts[at + i];
+			const uint8_t *data = p->data && p->caplen ? p->data : &empty;
+			size_t caplen = p->data && p->caplen ? p->caplen : 0;
+			/* as cbpf_filter_run: only the fields the translation reads */
+			ctx[i].len = p->meta && p->meta->len ? p->meta->len : (uint32_t)caplen;
+			if (f->anc_fields)
+				skb_anc_fields(&ctx[i], p->meta);
+			items[i] = (struct bpfvm_run_item){ .mem = &ctx[i], .mem_len = sizeof(ctx[i]),
+							    .packet = data, .packet_len = caplen };
+		}
+		int r = bpfvm_prog__run_batch(f->bp, items, k, NULL, NULL, err);
+		if (r)
+			return r;
+		for (size_t i = 0; i < k; i++)
+			pkts[at + i].ret = (uint32_t)items[i].ret;
+	}
 	return 0;
 }
 

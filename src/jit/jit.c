@@ -63,7 +63,8 @@ static int compile(struct bpfvm_prog *prog, long *pc, char *msg, size_t size)
 	struct jit_buf buf = { 0 };
 	uint32_t *off = NULL;
 	unsigned passes = 0;
-	int rc = jit_layout(prog, &buf, &off, &passes, msg, size);
+	uint32_t batch_off = 0;
+	int rc = jit_layout(prog, &buf, &off, &passes, &batch_off, msg, size);
 	if (!rc) {
 		rc = jit_image_new(buf.p, buf.len, &prog->jit);
 		if (rc)
@@ -77,6 +78,7 @@ static int compile(struct bpfvm_prog *prog, long *pc, char *msg, size_t size)
 	prog->jit->off = off;
 	prog->jit->n = prog->n;
 	prog->jit->passes = passes;
+	prog->jit->batch_off = batch_off;
 	prog->jit->compile_ns = now_ns() - t0;
 	return 0;
 }

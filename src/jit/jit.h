@@ -33,6 +33,7 @@ struct jit_image {
 	size_t n;          /* the program's slots */
 	uint64_t compile_ns; /* how long compiling took */
 	unsigned passes;   /* layout passes, the final check included */
+	uint32_t batch_off; /* the batch entry (lower.h) */
 };
 
 /* Copy len bytes of code into fresh memory and make it read+exec. */
@@ -43,12 +44,13 @@ void jit_image_free(struct jit_image *img);
 /*
  * Lower prog into out->p[0..out->len) (out zeroed by the caller, freed by
  * it); *offsets receives the prog->n + 1 instruction offsets (malloc()ed,
- * the caller frees) and *passes the passes it took. Returns 0, or a
+ * the caller frees), *passes the passes it took and *batch_off where
+ * the batch entry is (lower.h). Returns 0, or a
  * negative errno with why filled: the layout did not converge, or the
  * final pass disagreed with the one before.
  */
 int jit_layout(const struct bpfvm_prog *prog, struct jit_buf *out, uint32_t **offsets,
-	       unsigned *passes, char *why, size_t why_size);
+	       unsigned *passes, uint32_t *batch_off, char *why, size_t why_size);
 
 /*
  * The reason the JIT cannot take prog, or NULL when it can: *pc is the

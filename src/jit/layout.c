@@ -49,9 +49,11 @@ static int pass(struct jit_ctx *c, uint32_t *next)
 {
 	c->buf.len = 0;
 	c->buf.oom = false;
-	if (!jit_buf_reserve(&c->buf, JIT_MAX_INSN_BYTES))
+	if (!jit_buf_reserve(&c->buf, JIT_FRAME_MAX))
 		return -ENOMEM;
 	lower_frame(c);
+	if (c->buf.len > JIT_FRAME_MAX)
+		return -EFAULT;
 	for (size_t pc = 0; pc < c->n; pc++) {
 		next[pc] = (uint32_t)c->buf.len;
 		const struct isa_insn *in = &c->insns[pc];
@@ -74,7 +76,7 @@ static int pass(struct jit_ctx *c, uint32_t *next)
 }
 
 int jit_layout(const struct bpfvm_prog *prog, struct jit_buf *out, uint32_t **offsets,
-	       unsigned *passes, char *why, size_t why_size)
+	       unsigned *passes, uint32_t *batch_off, char *why, size_t why_size)
 {
 	struct jit_ctx c = { .prog = prog, .insns = prog->insns, .n = prog->n };
 	unsigned n_passes = 0;
@@ -87,7 +89,7 @@ int jit_layout(const struct bpfvm_prog *prog, struct jit_buf *out, uint32_t **of
 	}
 	/* The frame has a fixed size: lower it once for the body's offset. */
 	c.buf = *out;
-	if (!jit_buf_reserve(&c.buf, JIT_MAX_INSN_BYTES)) {
+	if (!jit_buf_reserve(&c.buf, JIT_FRAME_MAX)) {
 		snprintf(why, why_size, "out of memory");
 		goto out;
 	}
@@ -136,6 +138,7 @@ int jit_layout(const struct bpfvm_prog *prog, struct jit_buf *out, uint32_t **of
 	if (!rc) { /* the settled offsets go to the caller */
 		*offsets = a;
 		*passes = n_passes;
+		*batch_off = c.batch_off;
 		a = NULL;
 	}
 out:

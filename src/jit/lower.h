@@ -19,6 +19,11 @@
  *              entry called, returning 0, as the interpreter does)
  *   fail_off   the failure exit: rsp = the saved rsp, then the epilogue;
  *              the run context already holds the error code and pc
+ *   batch_off  batch(run, r10, fn): the entry for bpfvm_prog__run_batch,
+ *              a loop over run->batch_item..batch_end that sets each
+ *              input's registers and per-run fields and calls fn, storing
+ *              r0 in the item; the exits above leave the loop (C resumes
+ *              it after a packet-load exit)
  *   body_off   instruction 0; instruction pc starts at off[pc]
  *
  * The body runs as a function: every BPF function, the main one included,
@@ -59,6 +64,7 @@ struct jit_ctx {
 	uint32_t *off;         /* n + 1 offsets from the previous pass */
 	uint32_t oob_off;      /* the packet-load exit */
 	uint32_t fail_off;     /* the failure exit */
+	uint32_t batch_off;    /* the batch entry */
 	uint32_t body_off;     /* instruction 0 */
 	bool tail_calls;       /* the program may make tail calls (lower_call.c) */
 	/* n entries or NULL: the map bpf_map_lookup_elem at pc looks up, where
@@ -85,7 +91,26 @@ struct jit_ctx {
 #define JIT_RUN_PKT_LEN JIT_RUN_AT(136)
 #define JIT_RUN_PROG JIT_RUN_AT(144)
 #define JIT_RUN_LOOPS JIT_RUN_AT(152)
+#define JIT_RUN_TAIL_CALLS JIT_RUN_AT(156)
 #define JIT_RUN_CPU JIT_RUN_AT(160)
+/* and what only the batch entry writes, once per input */
+#define JIT_RUN_MEM_READY JIT_RUN_AT(164)
+#define JIT_RUN_IN JIT_RUN_AT(168)
+#define JIT_RUN_IN_LEN JIT_RUN_AT(176)
+#define JIT_RUN_ROOT JIT_RUN_AT(192)
+#define JIT_RUN_BATCH_ITEM JIT_RUN_AT(216)
+#define JIT_RUN_BATCH_END JIT_RUN_AT(224)
+
+/* struct bpfvm_run_item, as the batch entry reads it (run.c checks it) */
+#define JIT_ITEM_MEM 0
+#define JIT_ITEM_MEM_LEN 8
+#define JIT_ITEM_PACKET 16
+#define JIT_ITEM_PACKET_LEN 24
+#define JIT_ITEM_RET 32
+#define JIT_ITEM_SIZE 40
+
+/* The bytes reserved for the frame (lower_frame), entries and exits. */
+#define JIT_FRAME_MAX 384
 
 /* run->rc for a call past the last stack frame (helpers' codes are
  * negative errnos, so a positive code cannot clash). */

@@ -11,7 +11,9 @@
  * at 0.
  */
 #include <errno.h>
+#include <string.h>
 
+#include "interp/state.h"
 #include "lower.h"
 
 void lower_branch(struct jit_ctx *c, int cc, size_t target)
@@ -73,7 +75,10 @@ static const uint8_t saved_regs[] = { RBP, RBX, R12, R13, R14, R15 };
  * fail:
  *   mov rsp, [r12 + SAVED_RSP]
  *   jmp epilogue
+ * batch: see lower_batch()
  */
+static size_t lower_batch(struct jit_ctx *c, size_t epilogue);
+
 void lower_frame(struct jit_ctx *c)
 {
 	struct jit_buf *b = &c->buf;
@@ -98,7 +103,121 @@ void lower_frame(struct jit_ctx *c)
 	c->fail_off = (uint32_t)b->len;
 	emit_load(b, 8, RSP, JIT_CTX, JIT_RUN_SAVED_RSP);
 	emit_jmp8(b, (int8_t)((int64_t)epilogue - (int64_t)(b->len + 2)));
+	size_t call_end = lower_batch(c, epilogue);
 	c->body_off = (uint32_t)b->len;
+	int32_t rel = (int32_t)((int64_t)c->body_off - (int64_t)call_end);
+	memcpy(b->p + call_end - 4, &rel, 4);
+}
+
+/* A forward jcc8 to be patched by land(). */
+static size_t jcc8_fwd(struct jit_buf *b, int cc)
+{
+	if (cc < 0)
+		emit_jmp8(b, 0);
+	else
+		emit_jcc8(b, (enum x86_cc)cc, 0);
+	return b->len;
+}
+
+static void land(struct jit_buf *b, size_t after_jump)
+{
+	b->p[after_jump - 1] = (uint8_t)(int8_t)(b->len - after_jump);
+}
+
+/*
+ * batch(run = rdi, r10 = rsi, fn = rdx), for bpfvm_prog__run_batch (run
+ * from C for verified programs only, so r0 and r3..r9 need no zeroing:
+ * the verifier proves nothing reads them before writing): the entry's
+ * work once, then per input what run.c's run_input sets, with the
+ * input's pointers taken from the item:
+ *   push rbp ; ... ; push r15 ; lea r12, [rdi + BIAS]
+ *   mov [r12 + SAVED_RSP], rsp      ; the exits unwind to here
+ *   push rsi ; push rdx              ; r10 (and the entry's rsp parity)
+ * loop:
+ *   mov r11, [r12 + BATCH_ITEM]
+ *   mov rdi, [r11 + MEM] ; mov rsi, [r11 + MEM_LEN]
+ *   mov rax, [r11 + PACKET] ; mov rcx, [r11 + PACKET_LEN]
+ *   test rax, rax ; jnz 1f ; mov rax, rdi ; mov rcx, rsi   ; no packet: mem
+ * 1:mov [r12 + PKT], rax ; mov [r12 + PKT_LEN], rcx
+ *   ; unless the program is lean (no helper call, callx or may_goto,
+ *   ; so nothing reads the rest):
+ *   mov [r12 + IN], rdi ; mov [r12 + IN_LEN], rsi
+ *   mov byte [r12 + MEM_READY], 0
+ *   mov dword [r12 + LOOPS], INTERP_MAY_GOTO_BUDGET
+ *   mov dword [r12 + TAIL_CALLS], 0
+ *   mov rax, [r12 + ROOT] ; mov [r12 + PROG], rax
+ *   ; then
+ *   mov rbp, [rsp + 8] ; call body        ; instruction 0, direct
+ *   mov r11, [r12 + BATCH_ITEM] ; mov [r11 + RET], rax
+ *   add r11, ITEM_SIZE ; mov [r12 + BATCH_ITEM], r11
+ *   mov rcx, [r12 + BATCH_END] ; cmp r11, rcx ; jb loop
+ *   add rsp, 16 ; jmp epilogue
+ * The packet-load and failure exits restore the saved rsp and return to
+ * C from the item they stopped at (batch_item not advanced).
+ */
+static bool batch_lean(const struct jit_ctx *c)
+{
+	for (size_t pc = 0; pc < c->n; pc++) {
+		const struct isa_insn *in = &c->insns[pc];
+		if (in->id == ISA__WIDE_HI)
+			continue;
+		uint8_t shape = isa_table[in->id].shape;
+		if (shape == ISA_SHAPE_CALL_HELPER || shape == ISA_SHAPE_CALLX ||
+		    shape == ISA_SHAPE_MAY_GOTO)
+			return false;
+	}
+	return true;
+}
+
+static size_t lower_batch(struct jit_ctx *c, size_t epilogue)
+{
+	struct jit_buf *b = &c->buf;
+	c->batch_off = (uint32_t)b->len;
+	for (size_t i = 0; i < N_SAVED; i++)
+		emit_push(b, saved_regs[i]);
+	emit_lea(b, JIT_CTX, RDI, JIT_RUN_BIAS);
+	emit_store(b, 8, JIT_CTX, JIT_RUN_SAVED_RSP, RSP);
+	emit_push(b, RSI);
+	emit_push(b, RDX);
+	size_t loop = b->len;
+	emit_load(b, 8, JIT_TMP, JIT_CTX, JIT_RUN_BATCH_ITEM);
+	emit_load(b, 8, RDI, JIT_TMP, JIT_ITEM_MEM);
+	emit_load(b, 8, RSI, JIT_TMP, JIT_ITEM_MEM_LEN);
+	emit_load(b, 8, RAX, JIT_TMP, JIT_ITEM_PACKET);
+	emit_load(b, 8, RCX, JIT_TMP, JIT_ITEM_PACKET_LEN);
+	emit_test_rr(b, true, RAX, RAX);
+	size_t has_packet = jcc8_fwd(b, CC_NE);
+	emit_mov_rr(b, true, RAX, RDI);
+	emit_mov_rr(b, true, RCX, RSI);
+	land(b, has_packet);
+	emit_store(b, 8, JIT_CTX, JIT_RUN_PKT, RAX);
+	emit_store(b, 8, JIT_CTX, JIT_RUN_PKT_LEN, RCX);
+	if (!batch_lean(c)) {
+		emit_store(b, 8, JIT_CTX, JIT_RUN_IN, RDI);
+		emit_store(b, 8, JIT_CTX, JIT_RUN_IN_LEN, RSI);
+		emit_store_imm(b, 1, JIT_CTX, JIT_RUN_MEM_READY, 0);
+		emit_store_imm(b, 4, JIT_CTX, JIT_RUN_LOOPS, (int32_t)INTERP_MAY_GOTO_BUDGET);
+		emit_store_imm(b, 4, JIT_CTX, JIT_RUN_TAIL_CALLS, 0);
+		emit_load(b, 8, RAX, JIT_CTX, JIT_RUN_ROOT);
+		emit_store(b, 8, JIT_CTX, JIT_RUN_PROG, RAX);
+	}
+	emit_load(b, 8, RBP, RSP, 8);
+	emit_call32(b, 0); /* to instruction 0: patched by lower_frame */
+	size_t call_end = b->len;
+	emit_load(b, 8, JIT_TMP, JIT_CTX, JIT_RUN_BATCH_ITEM);
+	emit_store(b, 8, JIT_TMP, JIT_ITEM_RET, RAX);
+	emit_alu_ri(b, true, ALU_ADD, JIT_TMP, JIT_ITEM_SIZE);
+	emit_store(b, 8, JIT_CTX, JIT_RUN_BATCH_ITEM, JIT_TMP);
+	emit_load(b, 8, RCX, JIT_CTX, JIT_RUN_BATCH_END);
+	emit_alu_rr(b, true, ALU_CMP, JIT_TMP, RCX);
+	int64_t back = (int64_t)loop - (int64_t)(b->len + 2);
+	if (is_imm8(back))
+		emit_jcc8(b, CC_B, (int8_t)back);
+	else
+		emit_jcc32(b, CC_B, (int32_t)((int64_t)loop - (int64_t)(b->len + 6)));
+	emit_alu_ri(b, true, ALU_ADD, RSP, 16);
+	emit_jmp32(b, (int32_t)((int64_t)epilogue - (int64_t)(b->len + 5)));
+	return call_end;
 }
 
 static const int8_t jmp_cc[ISA_OP__COUNT] = {

@@ -244,16 +244,45 @@ int jit_run_batch(const struct bpfvm_prog *prog, struct bpfvm_run_item *items, s
 	uint64_t *count = OPTS_GET(opts, insn_count, NULL);
 	if (count)
 		*count = 0;
-	for (size_t i = 0; i < n; i++) {
-		struct bpfvm_run_item *it = &items[i];
-		uint64_t r0 = run_input(&run, stack, it->mem, it->mem_len, it->packet,
-					it->packet_len);
+	if (!prog->verified) {
+		/* (tests only) frame 0 is zeroed before each input, from C */
+		for (size_t i = 0; i < n; i++) {
+			struct bpfvm_run_item *it = &items[i];
+			uint64_t r0 = run_input(&run, stack, it->mem, it->mem_len, it->packet,
+						it->packet_len);
+			if (run.rc) {
+				if (done)
+					*done = i;
+				return run_error(&run);
+			}
+			it->ret = r0;
+		}
+		if (done)
+			*done = n;
+		return 0;
+	}
+	/* The image's batch entry loops over the items (lower.h); it returns
+	 * early at a failure, and at a packet-load exit, which ends that
+	 * item's run with r0 = 0: the loop resumes after it. */
+	run.stack_dirty = true;
+	run.batch_end = items + n;
+	jit_entry_fn batch = (jit_entry_fn)((uint8_t *)prog->jit->code + prog->jit->batch_off);
+	uint64_t fn = (uint64_t)(uintptr_t)prog->jit->code + prog->jit->off[0];
+	size_t i = 0;
+	while (i < n) {
+		run.batch_item = &items[i];
+		run.rc = 0;
+		run.pc = 0;
+		run.tail_to = 0;
+		batch(&run, (uint64_t)(uintptr_t)(stack + INTERP_STACK_BYTES), fn);
+		i = (size_t)(run.batch_item - items);
 		if (run.rc) {
 			if (done)
 				*done = i;
 			return run_error(&run);
 		}
-		it->ret = r0;
+		if (i < n)
+			items[i++].ret = 0;
 	}
 	if (done)
 		*done = n;

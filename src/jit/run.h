@@ -36,7 +36,7 @@ struct jit_run {
 	uint32_t loops;            /* may_goto budget left */
 	uint32_t tail_calls;       /* tail calls made in this run */
 	uint32_t cpu;              /* the worker: per-CPU map lookups read it */
-	/* Not touched by machine code: */
+	/* Written by the batch entry only (once per input): */
 	bool mem_ready;            /* mem is built (jit_run_mem) */
 	bool stack_dirty;          /* frames were not zeroed: the run started
 				    * in a verified program (run.c) */
@@ -46,6 +46,9 @@ struct jit_run {
 	const struct bpfvm_prog *root; /* the program the run started in */
 	void *user;
 	struct bpfvm_error *err;
+	struct bpfvm_run_item *batch_item; /* the batch entry's input now */
+	struct bpfvm_run_item *batch_end;  /* one past its last */
+	/* Not touched by machine code: */
 	struct mem_map mem;        /* what helpers may check memory against */
 };
 
@@ -62,10 +65,24 @@ JIT_RUN_CHECK(pkt, JIT_RUN_PKT);
 JIT_RUN_CHECK(pkt_len, JIT_RUN_PKT_LEN);
 JIT_RUN_CHECK(prog, JIT_RUN_PROG);
 JIT_RUN_CHECK(loops, JIT_RUN_LOOPS);
+JIT_RUN_CHECK(tail_calls, JIT_RUN_TAIL_CALLS);
 JIT_RUN_CHECK(cpu, JIT_RUN_CPU);
+JIT_RUN_CHECK(mem_ready, JIT_RUN_MEM_READY);
+JIT_RUN_CHECK(in, JIT_RUN_IN);
+JIT_RUN_CHECK(in_len, JIT_RUN_IN_LEN);
+JIT_RUN_CHECK(root, JIT_RUN_ROOT);
+JIT_RUN_CHECK(batch_item, JIT_RUN_BATCH_ITEM);
+JIT_RUN_CHECK(batch_end, JIT_RUN_BATCH_END);
 #undef JIT_RUN_CHECK
-_Static_assert(offsetof(struct jit_run, cpu) + 4 <= 2 * JIT_RUN_BIAS,
+_Static_assert(offsetof(struct jit_run, batch_end) + 8 <= 2 * JIT_RUN_BIAS,
 	       "the fields the code touches are within a disp8 of r12");
+_Static_assert(offsetof(struct bpfvm_run_item, mem) == JIT_ITEM_MEM &&
+		       offsetof(struct bpfvm_run_item, mem_len) == JIT_ITEM_MEM_LEN &&
+		       offsetof(struct bpfvm_run_item, packet) == JIT_ITEM_PACKET &&
+		       offsetof(struct bpfvm_run_item, packet_len) == JIT_ITEM_PACKET_LEN &&
+		       offsetof(struct bpfvm_run_item, ret) == JIT_ITEM_RET &&
+		       sizeof(struct bpfvm_run_item) == JIT_ITEM_SIZE,
+	       "the batch entry's view of struct bpfvm_run_item");
 
 /*
  * The image's entry point (offset 0): the prologue loads r1..r5 from
@@ -74,6 +91,8 @@ _Static_assert(offsetof(struct jit_run, cpu) + 4 <= 2 * JIT_RUN_BIAS,
  * run->rc says why (the value returned is then meaningless).
  */
 typedef uint64_t (*jit_entry_fn)(struct jit_run *run, uint64_t r10, uint64_t fn);
+/* The batch entry (image + batch_off) has the same signature: it runs fn
+ * on run->batch_item.. up to run->batch_end (see lower.h). */
 
 /* run->mem, built on first use: the regions helpers check memory
  * against are set up only by runs that call a helper through the bridge

@@ -120,6 +120,38 @@ static void test_failure(enum bpfvm_engine engine)
 	bpfvm_prog__free(p);
 }
 
+/* Helpers that check memory see each input's own: the regions are built
+ * again for every item. */
+static uint64_t helper_peek(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+			    struct bpfvm_call *call)
+{
+	(void)r2, (void)r3, (void)r4, (void)r5;
+	if (bpfvm_call__check_mem(call, r1, 1, false))
+		return 0xbad;
+	return *(const uint8_t *)(uintptr_t)r1;
+}
+
+static void test_helper_regions(enum bpfvm_engine engine)
+{
+	static const struct bpfvm_insn peek[] = { I_CALL(301), I_EXIT() };
+	BPFVM_OPTS(bpfvm_load_opts, lo, .ctx_size = 1, .engine = engine);
+	struct bpfvm_prog *p = NULL;
+	struct bpfvm_error err;
+	if (bpfvm_prog__load(vm, peek, ARRAY_SIZE(peek), &lo, &p, &err))
+		fprintf(stderr, "load: insn %ld: %s\n", err.insn, err.msg);
+	CHECK(p);
+	uint8_t in[N_ITEMS];
+	struct bpfvm_run_item items[N_ITEMS];
+	for (int i = 0; i < N_ITEMS; i++) {
+		in[i] = (uint8_t)(7 * i);
+		items[i] = (struct bpfvm_run_item){ .mem = &in[i], .mem_len = 1 };
+	}
+	CHECK(bpfvm_prog__run_batch(p, items, N_ITEMS, NULL, NULL, &err) == 0);
+	for (int i = 0; i < N_ITEMS; i++)
+		CHECK_EQ_U64(items[i].ret, (uint8_t)(7 * i));
+	bpfvm_prog__free(p);
+}
+
 int main(void)
 {
 	vm = bpfvm_vm__new(NULL);
@@ -128,9 +160,14 @@ int main(void)
 	CHECK(bpfvm_vm__add_helper_proto(vm, 300, "stop", helper_stop, &stop_proto) == 0);
 	test_same_as_single(BPFVM_ENGINE_INTERP);
 	test_same_as_single(BPFVM_ENGINE_JIT);
+	static const struct bpfvm_helper_proto peek_proto = { .args = { BPFVM_ARG_ANYTHING } };
+	CHECK(bpfvm_vm__add_helper_proto(vm, 301, "peek", helper_peek, &peek_proto) == 0);
+	test_helper_regions(BPFVM_ENGINE_INTERP);
+	test_helper_regions(BPFVM_ENGINE_JIT);
 	test_failure(BPFVM_ENGINE_INTERP);
 	test_failure(BPFVM_ENGINE_JIT);
-	printf("  batches: per-item memory and packets, failures, arguments; both engines\n");
+	printf("  batches: per-item memory and packets, helper regions, failures, arguments; "
+	       "both engines\n");
 	bpfvm_vm__free(vm);
 	CHECK_DONE();
 }
