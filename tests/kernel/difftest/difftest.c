@@ -1,0 +1,371 @@
+/*
+ * difftest.c - random XDP programs run in the kernel and in bpfvm, and
+ * compared.
+ *
+ * Each program (dgen.h) is loaded into the kernel (bpf_prog_load) and into
+ * bpfvm (verified, prog_type XDP) twice: once for the interpreter, once for
+ * the JIT. Each runs on the same packets from the same map contents: the
+ * kernel through BPF_PROG_TEST_RUN, bpfvm in a frame laid out as the
+ * kernel's test run lays it out. Compared after each run: the return
+ * value, the packet (bytes, length, metadata length) and both maps.
+ *
+ *   difftest [--seed S|time] [--count N] [--seconds T|--hours H]
+ *            [--report SECS] [--save DIR] [--packets K] [--leave-out LIST]
+ *            [--check-gen] [--dump] [--quiet]
+ *   difftest --replay FILE|DIR...
+ *
+ * Program i of a batch has seed S + i; `--seed S+i --count 1 --dump` (with
+ * the same --leave-out) shows it again. --leave-out keeps parts of the
+ * generator out (lookup, update, delete, csum_diff, adjust, xdp_bytes,
+ * update_lock) while a known bug in them would flood the run. --check-gen
+ * also runs dt_clean() on every generated program: the generator's
+ * invariants. On a mismatch the program is minimized (dt_minimize()); the
+ * first of each class is printed and, with --save, written to DIR as a
+ * regression file (harness.c), marked known; the others are counted.
+ *
+ * Verdicts are compared too: the kernel accepts and bpfvm refuses is a
+ * precision gap (counted by bpfvm's message, the first few printed); bpfvm
+ * accepts and the kernel refuses may be a soundness bug: always printed.
+ *
+ * Exit: 0 when nothing differed, 1 on a mismatch or a program bpfvm accepts
+ * and the kernel refuses, 77 when the kernel is not available (after
+ * saying why). --replay without the kernel compares the interpreter with
+ * the JIT only.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "difftest.h"
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+struct stats {
+	uint64_t generated, kernel_ok, bpfvm_ok, jit_ok, compared, runs, mismatches;
+	uint64_t gaps, unsound, both_refuse, jit_refused, kernel_run_err, unclean;
+};
+
+/* Messages counted by class (the text without its numbers). */
+struct tally {
+	char text[DT_MSG];
+	uint64_t count;
+	uint64_t seed; /* the first program that gave it */
+};
+#define MAX_TALLY 64
+
+static void tally_add(struct tally *t, const char *msg, uint64_t seed)
+{
+	char key[DT_MSG];
+	size_t k = 0;
+	for (const char *p = msg; *p && k + 1 < sizeof(key); p++) {
+		if (*p >= '0' && *p <= '9') {
+			if (k == 0 || key[k - 1] != 'N')
+				key[k++] = 'N';
+		} else {
+			key[k++] = *p;
+		}
+	}
+	key[k] = 0;
+	for (int i = 0; i < MAX_TALLY; i++) {
+		if (!t[i].count) {
+			snprintf(t[i].text, sizeof(t[i].text), "%s", key);
+			t[i].count = 1;
+			t[i].seed = seed;
+			return;
+		}
+		if (!strcmp(t[i].text, key)) {
+			t[i].count++;
+			return;
+		}
+	}
+}
+
+static void tally_print(const char *title, const struct tally *t)
+{
+	if (!t[0].count)
+		return;
+	printf("%s:\n", title);
+	for (int i = 0; i < MAX_TALLY && t[i].count; i++)
+		printf("  %8" PRIu64 "  %s (first: seed %#" PRIx64 ")\n", t[i].count, t[i].text,
+		       t[i].seed);
+}
+
+static struct tally gap_tally[MAX_TALLY], krefuse_tally[MAX_TALLY];
+
+static void report(const struct stats *st, double t0, const char *tag)
+{
+	double dt = now_s() - t0;
+	printf("%s %.0f s: %" PRIu64 " programs (%.0f/s), kernel accepted %" PRIu64
+	       ", bpfvm accepted %" PRIu64 " (jit %" PRIu64 "), compared %" PRIu64 " (%" PRIu64
+	       " runs), mismatches %" PRIu64 ", precision gaps %" PRIu64
+	       ", bpfvm-only accepts %" PRIu64 ", both refuse %" PRIu64 "\n",
+	       tag, dt, st->generated, dt > 0 ? (double)st->generated / dt : 0.0, st->kernel_ok,
+	       st->bpfvm_ok, st->jit_ok, st->compared, st->runs, st->mismatches, st->gaps,
+	       st->unsound, st->both_refuse);
+	fflush(stdout);
+}
+
+/* Mismatch classes seen in this run (dt_minimize()), with the first seed. */
+static struct {
+	long cls;
+	uint64_t seed;
+	uint64_t count;
+} classes[256];
+static int nclasses;
+
+/* Minimize, then print and save the first of each class. */
+static void on_mismatch(struct dt_env *env, struct dt_case *tc, const char *dir)
+{
+	size_t n0 = tc->n;
+	long cls = dt_minimize(env, tc);
+	if (cls < 0) {
+		printf("  it does not reproduce, or its results hang on addresses: not minimized\n");
+		return;
+	}
+	for (int i = 0; i < nclasses; i++)
+		if (classes[i].cls == cls) {
+			classes[i].count++;
+			printf("  minimized to %zu slots: class %#lx, as seed %#" PRIx64 " (not saved)\n",
+			       tc->n, cls, classes[i].seed);
+			return;
+		}
+	if (nclasses < (int)(sizeof(classes) / sizeof(classes[0]))) {
+		classes[nclasses].cls = cls;
+		classes[nclasses].seed = tc->seed;
+		classes[nclasses].count = 1;
+		nclasses++;
+	}
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f)
+		return;
+	dt_regression_write(env, tc, n0, f);
+	fclose(f);
+	printf("  minimized (%zu -> %zu slots), class %#lx:\n%s", n0, tc->n, cls, text);
+	if (dir) {
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/seed-%016" PRIx64 ".txt", dir, tc->seed);
+		FILE *out = fopen(path, "w");
+		if (out) {
+			fputs(text, out);
+			fclose(out);
+			printf("  saved as %s\n", path);
+		} else {
+			printf("  cannot write %s: %s\n", path, strerror(errno));
+		}
+	}
+	free(text);
+}
+
+#define N_LEAVE (sizeof(dg_leave_out_names) / sizeof(dg_leave_out_names[0]))
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: difftest [--seed S|time] [--count N] [--seconds T|--hours H]\n"
+		"                [--report SECS] [--save DIR] [--packets K] [--leave-out LIST]\n"
+		"                [--check-gen] [--dump] [--quiet]\n"
+		"       difftest --replay FILE|DIR...\n");
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t seed = 1, count = 0;
+	double seconds = 0, every = 0;
+	const char *save = NULL;
+	int npkt = 2;
+	unsigned nohelp = 0;
+	bool dump = false, quiet = false, replay = false, check_gen = false;
+	int first_file = argc;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!strcmp(a, "--replay")) {
+			replay = true;
+			first_file = i + 1;
+			break;
+		} else if (!strcmp(a, "--dump")) {
+			dump = true;
+		} else if (!strcmp(a, "--quiet")) {
+			quiet = true;
+		} else if (!strcmp(a, "--check-gen")) {
+			check_gen = true;
+
+		} else if (!v) {
+			usage();
+			return 2;
+		} else if (!strcmp(a, "--seed")) {
+			seed = !strcmp(v, "time") ? (uint64_t)time(NULL) * 1000003u
+						  : strtoull(v, NULL, 0);
+			i++;
+		} else if (!strcmp(a, "--count")) {
+			count = strtoull(v, NULL, 0), i++;
+		} else if (!strcmp(a, "--seconds")) {
+			seconds = strtod(v, NULL), i++;
+		} else if (!strcmp(a, "--hours")) {
+			seconds = strtod(v, NULL) * 3600, i++;
+		} else if (!strcmp(a, "--report")) {
+			every = strtod(v, NULL), i++;
+		} else if (!strcmp(a, "--save")) {
+			save = v, i++;
+		} else if (!strcmp(a, "--leave-out")) {
+			char list[256];
+			snprintf(list, sizeof(list), "%s", v);
+			for (char *t = strtok(list, ","); t; t = strtok(NULL, ",")) {
+				unsigned b = 0;
+				while (b < N_LEAVE && strcmp(t, dg_leave_out_names[b]))
+					b++;
+				if (b == N_LEAVE) {
+					fprintf(stderr, "difftest: --leave-out takes a list of:");
+					for (b = 0; b < N_LEAVE; b++)
+						fprintf(stderr, " %s", dg_leave_out_names[b]);
+					fprintf(stderr, "\n");
+					return 2;
+				}
+				nohelp |= 1u << b;
+			}
+			i++;
+		} else if (!strcmp(a, "--packets")) {
+			npkt = atoi(v), i++;
+			if (npkt < 1 || npkt > DT_NPKT) {
+				usage();
+				return 2;
+			}
+		} else {
+			usage();
+			return 2;
+		}
+	}
+
+	struct dt_env env;
+	bool kernel = dt_kernel_available();
+	if (dt_env_init(&env, kernel) < 0) {
+		fprintf(stderr, "difftest: cannot set up the maps\n");
+		return 1;
+	}
+	if (replay) {
+		int rc = dt_replay(&env, argv + first_file, argc - first_file);
+		dt_env_fini(&env);
+		return rc;
+	}
+	if (!kernel) {
+		dt_env_fini(&env);
+		return DT_SKIP;
+	}
+	if (!count && !seconds)
+		count = 1000;
+	printf("difftest: seed %#" PRIx64 ", %s%" PRIu64 " programs%s, %d packets each; "
+	       "kernel features %#x%s\n",
+	       seed, count ? "" : "up to ", count ? count : UINT64_MAX, seconds ? " (timed)" : "",
+	       npkt, env.feat, nohelp ? "; some helpers left out" : "");
+
+	static struct dt_case tc;
+	char gen_args[sizeof(tc.gen_args)] = "";
+	for (unsigned b = 0; b < N_LEAVE; b++)
+		if (nohelp & 1u << b)
+			snprintf(gen_args + strlen(gen_args), sizeof(gen_args) - strlen(gen_args),
+				 "%s%s", gen_args[0] ? "," : " --leave-out ", dg_leave_out_names[b]);
+	if (npkt != 2)
+		snprintf(gen_args + strlen(gen_args), sizeof(gen_args) - strlen(gen_args),
+			 " --packets %d", npkt);
+	struct stats st = { 0 };
+	double t0 = now_s(), last = t0;
+	int printed_gaps = 0;
+	for (uint64_t i = 0; !count || i < count; i++) {
+		if (seconds && now_s() - t0 >= seconds)
+			break;
+		if (every && now_s() - last >= every) {
+			report(&st, t0, "progress");
+			last = now_s();
+		}
+		uint64_t pseed = seed + i;
+		if (!dt_case_make(&tc, pseed, env.feat, nohelp, npkt))
+			continue;
+		memcpy(tc.gen_args, gen_args, sizeof(gen_args));
+		st.generated++;
+		if (dump)
+			dt_case_print(&tc, stdout);
+		long bad_pc;
+		int rule;
+		if (check_gen && !dt_clean(tc.insns, tc.n, &bad_pc, &rule)) {
+			/* the generator broke one of its invariants (dgen.h) */
+			if (st.unclean++ < 3) {
+				printf("UNCLEAN seed %#" PRIx64 ": the generator leaks an address or "
+				       "uninitialised stack at slot %ld (clean.c:%d):\n", pseed, bad_pc,
+				       rule);
+				dt_case_print(&tc, stdout);
+			}
+		}
+
+		struct dt_outcome o;
+		dt_case_check(&env, &tc, &o);
+		if (o.kernel_fd < 0) {
+			if (o.bpfvm_ok) {
+				st.unsound++;
+				printf("BPFVM-ONLY seed %#" PRIx64 ": bpfvm accepts what the kernel refuses: "
+				       "%s\n",
+				       pseed, o.kernel_msg);
+				dt_case_print(&tc, stdout);
+			} else {
+				st.both_refuse++;
+			}
+			tally_add(krefuse_tally, o.kernel_msg, pseed);
+			continue;
+		}
+		st.kernel_ok++;
+		if (!o.bpfvm_ok) {
+			st.gaps++;
+			tally_add(gap_tally, o.bpfvm_msg, pseed);
+			if (printed_gaps++ < 3 && !quiet)
+				printf("GAP seed %#" PRIx64 ": the kernel accepts, bpfvm refuses: %s\n",
+				       pseed, o.bpfvm_msg);
+			dt_outcome_close(&o);
+			continue;
+		}
+		st.bpfvm_ok++;
+		if (!o.jit_ok) {
+			st.jit_refused++;
+			printf("JIT seed %#" PRIx64 ": the interpreter's load works, the JIT's fails: "
+			       "%s\n", pseed, o.jit_msg);
+		} else {
+			st.jit_ok++;
+		}
+		st.compared++;
+		st.runs += (uint64_t)o.runs;
+		st.kernel_run_err += (uint64_t)o.kernel_run_err;
+		if (o.diff) {
+			st.mismatches++;
+			printf("MISMATCH seed %#" PRIx64 ":\n%s", pseed, o.report);
+			dt_outcome_close(&o);
+			on_mismatch(&env, &tc, save);
+			continue;
+		}
+		dt_outcome_close(&o);
+	}
+	report(&st, t0, "difftest: done in");
+	if (nclasses) {
+		printf("mismatch classes (engines | place << 4 | helpers << 12, or engines | 1 << 11 | "
+		       "errno << 12 | bpfvm's errno << 24; see dt_minimize()):\n");
+		for (int c = 0; c < nclasses; c++)
+			printf("  %#8lx  %6" PRIu64 " mismatches, first: seed %#" PRIx64 "\n",
+			       classes[c].cls, classes[c].count, classes[c].seed);
+	}
+	tally_print("precision gaps by bpfvm's message", gap_tally);
+	if (!quiet)
+		tally_print("kernel refusals by the kernel's message", krefuse_tally);
+	if (st.unclean)
+		printf("generated programs the leak check refuses: %" PRIu64 "\n", st.unclean);
+	if (st.kernel_run_err)
+		printf("kernel test runs that failed: %" PRIu64 "\n", st.kernel_run_err);
+	dt_env_fini(&env);
+	return st.mismatches || st.unsound || st.unclean ? 1 : 0;
+}
