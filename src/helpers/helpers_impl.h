@@ -56,6 +56,7 @@ HELPER_DECL(ringbuf_submit);
 HELPER_DECL(ringbuf_discard);
 HELPER_DECL(ringbuf_query);
 HELPER_DECL(perf_event_output);
+HELPER_DECL(xdp_output);
 
 /* strings.c */
 HELPER_DECL(strtol);

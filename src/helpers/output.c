@@ -1,7 +1,7 @@
 /*
  * output.c - helpers that send data out of a program: bpf_trace_printk,
  * bpf_trace_vprintk, bpf_snprintf (formatting in format.c), the ringbuf
- * helpers and bpf_perf_event_output.
+ * helpers, bpf_perf_event_output and bpf_xdp_output.
  *
  * Trace text goes to the vm's trace_print callback, one call per print,
  * without the kernel's trace_pipe line prefix; with no callback it is
@@ -9,8 +9,10 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "bpfvm_ctx.h"
 #include "helpers_impl.h"
 #include "interp/call.h"
 #include "maps/map.h"
@@ -192,4 +194,45 @@ HELPER_DECL(perf_event_output)
 	if (index >= map->max_entries)
 		return HELPER_ERR(-E2BIG);
 	return HELPER_ERR(perf_event_output(map, (uint32_t)index, data, r5));
+}
+
+/*
+ * bpf_xdp_output(xdp, map, flags, data, size): bpf_perf_event_output for
+ * fentry/fexit programs on XDP, where xdp is the traced program's struct
+ * xdp_buff (BTF-typed; in bpfvm a struct kbtf_xdp_buff, whose head is the
+ * real XDP context, hooks/kern_btf.h). The upper 32 bits of flags
+ * (BPF_F_CTXLEN_MASK) ask for that many packet bytes after the data, as
+ * the kernel appends them; more than the packet holds is -EFAULT.
+ */
+HELPER_DECL(xdp_output)
+{
+	struct bpfvm_map *map =
+		typed_map(call, "xdp_output", r2, BPFVM_MAP_TYPE_PERF_EVENT_ARRAY);
+	if (!map)
+		return HELPER_ERR(-EINVAL);
+	const struct bpfvm_xdp_ctx *x =
+		helper_mem(call, "xdp_output", 1, r1, sizeof(struct bpfvm_xdp_ctx), false);
+	const void *data = helper_mem(call, "xdp_output", 4, r4, r5, false);
+	if (!x || !data)
+		return HELPER_ERR(-EFAULT);
+	uint64_t index = r3 & BPF_F_INDEX_MASK, pkt_len = r3 >> 32;
+	index = index == BPF_F_CURRENT_CPU ? call->cpu : index;
+	if (index >= map->max_entries)
+		return HELPER_ERR(-E2BIG);
+	uintptr_t start = (uintptr_t)x->data, end = (uintptr_t)x->data_end;
+	if (end < start || pkt_len > end - start)
+		return HELPER_ERR(-EFAULT);
+	if (!pkt_len)
+		return HELPER_ERR(perf_event_output(map, (uint32_t)index, data, r5));
+	const void *pkt = helper_mem(call, "xdp_output", 1, (uint64_t)start, pkt_len, false);
+	if (!pkt)
+		return HELPER_ERR(-EFAULT);
+	uint8_t *rec = malloc(r5 + pkt_len);
+	if (!rec)
+		return HELPER_ERR(-ENOMEM);
+	memcpy(rec, data, r5);
+	memcpy(rec + r5, pkt, pkt_len);
+	long rc = perf_event_output(map, (uint32_t)index, rec, r5 + pkt_len);
+	free(rec);
+	return HELPER_ERR(rc);
 }

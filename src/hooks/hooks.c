@@ -19,16 +19,19 @@
 
 #include "bpfvm_ctx.h"
 #include "hooks/hooks.h"
+#include "hooks/kern_btf.h"
 
 static const struct hook_type types[] = {
 #define HOOK_TYPE(T, NAME, UAPI, USIZE, REAL, PW, LDABS, RET, RMIN, RMAX, RCHECK, RWHAT) \
 	{ T, NAME, UAPI, USIZE, sizeof(REAL), PW, LDABS, RET, RMIN, RMAX, RCHECK, RWHAT, \
 	  false, NULL, 0, NULL, 0 },
 #define HOOK_FIELD(...)
+#define HOOK_BTF_FIELD(...)
 #define SKB_FIELD(...)
 #include "hooks/prog_types.def"
 #undef HOOK_TYPE
 #undef HOOK_FIELD
+#undef HOOK_BTF_FIELD
 #undef SKB_FIELD
 };
 
@@ -36,10 +39,12 @@ static const struct hook_type types[] = {
 static const struct hook_field fields[] = {
 #define HOOK_TYPE(...)
 #define HOOK_FIELD(T, NAME, OFF, SIZE, ACC, KIND, REAL, M) \
-	{ T, NAME, OFF, SIZE, ACC, KIND, offsetof(REAL, M), MSIZE(REAL, M) > 8 ? SIZE : MSIZE(REAL, M) },
+	{ T, NAME, OFF, SIZE, ACC, KIND, offsetof(REAL, M), MSIZE(REAL, M) > 8 ? SIZE : MSIZE(REAL, M), NULL },
+#define HOOK_BTF_FIELD(T, NAME, OFF, ACC, BTF_TYPE, REAL, M) \
+	{ T, NAME, OFF, 8, ACC, HK_BTF_PTR, offsetof(REAL, M), 8, BTF_TYPE },
 #define SKB_ROW(T, NAME, OFF, SIZE, ACC, KIND, M)                                      \
 	{ T, NAME, OFF, SIZE, ACC, KIND, offsetof(struct bpfvm_skb_ctx, M),            \
-	  MSIZE(struct bpfvm_skb_ctx, M) > 8 ? SIZE : MSIZE(struct bpfvm_skb_ctx, M) },
+	  MSIZE(struct bpfvm_skb_ctx, M) > 8 ? SIZE : MSIZE(struct bpfvm_skb_ctx, M), NULL },
 #define SKB_FIELD(NAME, OFF, SIZE, SFACC, TCACC, KIND, M) \
 	SKB_ROW(1, NAME, OFF, SIZE, SFACC, KIND, M)        \
 	SKB_ROW(3, NAME, OFF, SIZE, TCACC, KIND, M)        \
@@ -47,6 +52,7 @@ static const struct hook_field fields[] = {
 #include "hooks/prog_types.def"
 #undef HOOK_TYPE
 #undef HOOK_FIELD
+#undef HOOK_BTF_FIELD
 #undef SKB_FIELD
 #undef SKB_ROW
 };
@@ -73,7 +79,7 @@ const struct hook_field *hook_field_at(const struct hook_type *t, uint32_t off)
 }
 
 /* Groups of kernel helper ids (enum bpf_func_id). */
-enum { G_NONE, G_TRACING, G_XDP, G_SKB, G_TC, G_PKT };
+enum { G_NONE, G_TRACING, G_XDP, G_SKB, G_TC, G_PKT, G_TRACE_BTF };
 
 static int helper_group(uint32_t id)
 {
@@ -93,6 +99,10 @@ static int helper_group(uint32_t id)
 				   * csum, tunnel, vlan, hash */
 	case 23: case 28: case 51: case 69: case 163:
 		return G_PKT;     /* redirect, csum_diff, redirect_map, fib_lookup, check_mtu */
+	case 111: case 121:
+		return G_TRACE_BTF; /* skb_output, xdp_output: a BTF-typed skb or
+				     * xdp_buff, fentry/fexit only (the kernel's
+				     * tracing_prog_func_proto) */
 	default:
 		return G_NONE;
 	}
@@ -113,11 +123,15 @@ bool hook_helper_allowed(const struct hook_type *t, uint32_t id, const char **wh
 	bool xdp = t && t->prog_type == 6;
 	bool skb = t && (t->prog_type == 1 || t->prog_type == 3 || t->prog_type == 4);
 	bool tc = skb && t->prog_type != 1;
+	bool tracing = t && !t->host && t->prog_type == HOOK_TYPE_TRACING;
 	*why = NULL;
 	switch (g) {
 	case G_TRACING:
 		*why = "tracing programs";
-		return !t;
+		return !t || tracing;
+	case G_TRACE_BTF:
+		*why = "fentry/fexit programs";
+		return tracing;
 	case G_XDP:
 		*why = "XDP programs";
 		return xdp;
@@ -133,6 +147,15 @@ bool hook_helper_allowed(const struct hook_type *t, uint32_t id, const char **wh
 	default:
 		return true;
 	}
+}
+
+const char *hook_run_refusal(const struct hook_type *t)
+{
+	if (t && !t->host && t->prog_type == HOOK_TYPE_TRACING)
+		return "fentry/fexit programs cannot run in bpfvm: they attach to a function "
+		       "(here an XDP program's entry), and bpfvm has no attach point for them; "
+		       "they load and verify only";
+	return NULL;
 }
 
 /* The kernel's bpf_helper_changes_pkt_data(). Not bpf_xdp_store_bytes: it

@@ -15,9 +15,11 @@
 #include <stdint.h>
 
 #define HOOK_TYPE_SECCOMP 0x7fff0001u
+#define HOOK_TYPE_TRACING 26u /* BPF_PROG_TYPE_TRACING: fentry/fexit on XDP */
 
-/* What a field's load yields. */
-enum hook_kind { HK_SCALAR, HK_PKT, HK_PKT_END, HK_PKT_META };
+/* What a field's load yields (HK_BTF_PTR: a pointer to the struct
+ * hook_field.btf_type of bpfvm's BTF, hooks/kern_btf.h). */
+enum hook_kind { HK_SCALAR, HK_PKT, HK_PKT_END, HK_PKT_META, HK_BTF_PTR };
 
 /* Access flags of a field. */
 #define HA_R 1u      /* readable */
@@ -33,6 +35,7 @@ struct hook_field {
 	uint8_t kind;         /* enum hook_kind */
 	uint16_t real_off;    /* in the real struct */
 	uint8_t real_size;    /* == size, or 8 for the 32-bit packet pointer fields */
+	const char *btf_type; /* HK_BTF_PTR: the struct it points to ("xdp_buff") */
 };
 
 /* How r0 at exit is checked. */
@@ -72,6 +75,9 @@ const struct hook_field *hook_field_at(const struct hook_type *t, uint32_t off);
 /* Whether programs of type t (NULL: raw) may call kernel helper id; when
  * not, *why says which program types may. */
 bool hook_helper_allowed(const struct hook_type *t, uint32_t id, const char **why);
+/* Why programs of type t cannot run in bpfvm (fentry/fexit: there is no
+ * function for them to attach to), or NULL when they can. */
+const char *hook_run_refusal(const struct hook_type *t);
 /* Helpers that move or resize the packet: packet pointers die at the call. */
 bool hook_helper_changes_pkt(uint32_t id);
 

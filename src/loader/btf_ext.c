@@ -1,6 +1,6 @@
 /*
- * btf_ext.c - .BTF.ext: line_info per code section, and the refusal of
- * CO-RE relocations.
+ * btf_ext.c - .BTF.ext: line_info per code section, and the walk over
+ * CO-RE relocations (resolved in core.c).
  *
  * libbpf 1.1 keeps its .BTF.ext parser private (btf_ext__* is not in the
  * public headers), so the format is read here directly:
@@ -139,19 +139,6 @@ static int add_line(struct elf_ctx *c, uint32_t sec, const uint8_t *rec, size_t 
 	return 0;
 }
 
-static int refuse_core(struct elf_ctx *c, uint32_t sec, const uint8_t *rec, size_t at)
-{
-	const struct btf *btf = c->obj->btf;
-	const char *access = btf_str(btf, rd32(rec + 8));
-	const struct btf_type *t = btf__type_by_id(btf, rd32(rec + 4));
-	const char *tname = t ? btf__name_by_offset(btf, t->name_off) : NULL;
-
-	return err_set(c->err, -ENOTSUP,
-		       "section '%s' insn %u: CO-RE relocation (kind %u, type '%s', access '%s') is not supported yet",
-		       sec ? c->secs[sec].name : "?", rd32(rec) / 8, rd32(rec + 12),
-		       tname && tname[0] ? tname : "?", access ? access : "?");
-}
-
 int elf_btf_ext_collect(struct elf_ctx *c)
 {
 	const struct elf_sec *s;
@@ -193,7 +180,7 @@ int elf_btf_ext_collect(struct elf_ctx *c)
 	}
 	ret = walk_area(c, &fi, 8, NULL);
 	if (!ret)
-		ret = walk_area(c, &co, 16, refuse_core);
+		ret = walk_area(c, &co, 16, elf_core_relo);
 	if (!ret)
 		ret = walk_area(c, &li, 16, count_line);
 	for (size_t i = 1; !ret && i < c->n_secs; i++) {

@@ -61,6 +61,14 @@ struct elf_raw_line {
 	uint32_t line, column;
 };
 
+/* A CO-RE relocation resolved (core.c): the instruction as it must read in
+ * every program the function is placed in. */
+struct elf_core_fix {
+	uint32_t slot;           /* in the section */
+	bool wide;               /* ld_imm64: both slots */
+	struct bpfvm_insn insn[2];
+};
+
 struct elf_sec {
 	const char *name;
 	uint32_t type;     /* SHT_* */
@@ -77,6 +85,8 @@ struct elf_sec {
 	int32_t *rel_at;      /* per slot: index into rels, or -1 */
 	struct elf_raw_line *lines; /* sorted by insn */
 	size_t n_lines;
+	struct elf_core_fix *core; /* CO-RE patches, in record order */
+	size_t n_core, core_cap;
 };
 
 struct elf_sym {
@@ -119,6 +129,7 @@ struct elf_ctx {
 	size_t n_fns;
 	uint32_t maps_sec, btf_maps_sec, btf_sec, btf_ext_sec; /* 0 when absent */
 	uint32_t text_sec;
+	struct btf *kbtf;  /* bpfvm's BTF (CO-RE target), built on first use */
 };
 
 /* elf_read.c: sections, symbols, relocations and functions. */
@@ -132,8 +143,15 @@ int elf_maps_collect(struct elf_ctx *c);
 /* The map defined by a symbol at offset value of section sec, or -1. */
 int elf_map_by_offset(const struct elf_ctx *c, uint32_t sec, uint64_t value);
 
-/* btf_ext.c: .BTF.ext func_info/line_info; CO-RE relocations are refused. */
+/* btf_ext.c: .BTF.ext func_info, line_info and CO-RE relocations. */
 int elf_btf_ext_collect(struct elf_ctx *c);
+
+/* core.c: resolve one core_relo record (at: its offset in .BTF.ext) of
+ * code section sec (0: not loaded, skipped) against bpfvm's BTF, into
+ * secs[sec].core; and apply a section's patches to slots [start, end)
+ * copied to out. */
+int elf_core_relo(struct elf_ctx *c, uint32_t sec, const uint8_t *rec, size_t at);
+void elf_core_apply(const struct elf_sec *s, size_t start, size_t end, struct bpfvm_insn *out);
 
 /* reloc.c: one program's code with subprograms appended and relocated. */
 int elf_link_prog(struct elf_ctx *c, const struct elf_fn *entry, struct elf_prog *prog);

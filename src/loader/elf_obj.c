@@ -10,7 +10,8 @@
  *   3. .BTF through libbpf (btf__new), its DATASECs laid out as their
  *      sections (globals.c), license, version;
  *   4. maps_def.c: maps in their three forms and global data;
- *   5. btf_ext.c: line info (CO-RE relocations are refused);
+ *   5. btf_ext.c: line info, and CO-RE relocations resolved against
+ *      bpfvm's own types (core.c);
  *   6. reloc.c: each program linked with its subprograms.
  * Any failure frees everything built so far; *out is set only on success.
  */
@@ -178,6 +179,7 @@ int elf_obj_open(const void *data, size_t size, const char *name, struct elf_obj
 		if (c.fns[k].prog_idx >= 0)
 			ret = elf_link_prog(&c, &c.fns[k], &c.obj->progs[c.fns[k].prog_idx]);
 out:
+	btf__free(c.kbtf);
 	elf_read_free(&c);
 	free(c.map_locs);
 	if (ret) {

@@ -423,6 +423,7 @@ void elf_read_free(struct elf_ctx *c)
 		free(c->secs[i].rels);
 		free(c->secs[i].rel_at);
 		free(c->secs[i].lines);
+		free(c->secs[i].core);
 	}
 	free(c->secs);
 	free(c->syms);

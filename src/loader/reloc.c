@@ -123,6 +123,7 @@ static int place(struct linker *l, const struct elf_fn *fn)
 	    elf_grow((void **)&p->funcs, &l->funcs_cap, p->n_funcs + 1, sizeof(*p->funcs)))
 		return err_set(c->err, -ENOMEM, "out of memory");
 	memcpy(&p->insns[base], s->data + fn->start * 8, n * 8);
+	elf_core_apply(s, fn->start, fn->end, &p->insns[base]);
 	p->n_insns += n;
 	l->placed[l->n_placed++] = (struct placed){fn, base};
 	p->funcs[p->n_funcs].insn = (uint32_t)base;

@@ -341,6 +341,10 @@ static int run_check(const struct bpfvm_prog *prog, const struct bpfvm_run_opts 
 {
 	if (!OPTS_CHECK(bpfvm_run_opts, opts))
 		return err_set(err, -EINVAL, "bpfvm_prog__run: unknown fields set in opts");
+	const char *no_run = hook_run_refusal(hook_type_find(prog->vm, prog->prog_type));
+	if (no_run)
+		return err_set(err, -ENOTSUP, "program '%s': %s", prog->name ? prog->name : "",
+			       no_run);
 	size_t n_regions = OPTS_GET(opts, regions, NULL) ? OPTS_GET(opts, n_regions, 0) : 0;
 	if (n_regions > BPFVM_MAX_RUN_REGIONS)
 		return err_set(err, -EINVAL, "bpfvm_prog__run: %zu regions; at most %d", n_regions,

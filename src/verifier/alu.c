@@ -133,6 +133,7 @@ static int ptr_add(struct venv *env, uint32_t pc, unsigned op, struct vreg *dst,
 	case VT_PTR_TO_STACK:
 	case VT_PTR_TO_MAP_VALUE:
 	case VT_PTR_TO_MEM:
+	case VT_PTR_TO_BTF_ID:  /* reads need a constant offset (btf_ptr.c) */
 		break;
 	case VT_PTR_TO_MAP_VALUE_OR_NULL:
 	case VT_PTR_TO_MEM_OR_NULL:

@@ -128,7 +128,8 @@ int vfy_branch_outcome(struct venv *env, struct vstate *s, const struct isa_insn
 	/* a pointer that cannot be NULL against 0 */
 	if (d->width == 64 && (d->op == ISA_OP_JEQ || d->op == ISA_OP_JNE)) {
 		const struct vreg *p = vreg_is_ptr(a) ? a : b, *o = vreg_is_ptr(a) ? b : a;
-		if (vreg_is_ptr(p) && !is_or_null(p) && is_zero(o))
+		/* not BTF pointers: one read from a struct may be NULL */
+		if (vreg_is_ptr(p) && !is_or_null(p) && p->type != VT_PTR_TO_BTF_ID && is_zero(o))
 			*outcome = d->op == ISA_OP_JNE;
 	}
 	return 0;

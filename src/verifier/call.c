@@ -251,6 +251,8 @@ int vfy_helper_call(struct venv *env, struct vstate *s, const struct isa_insn *i
 	struct argmeta meta = { 0 };
 	for (unsigned i = 0; i < 5; i++) {
 		int err = check_arg(env, s, pc, hname, i + 1, proto->args[i], &meta);
+		if (!err && proto->args[i] == BPFVM_ARG_ANYTHING)
+			err = vfy_btf_helper_arg(env, s, pc, id, i + 1, hname);
 		if (err)
 			return err;
 	}

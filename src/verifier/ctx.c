@@ -108,6 +108,8 @@ int vfy_ctx_access(struct venv *env, struct vstate *s, uint32_t pc, unsigned reg
 	case HK_SCALAR:
 		*dst = vreg_scalar(sx ? scal_unknown_sbits(8 * size) : scal_unknown_bits(8 * size));
 		return 0;
+	case HK_BTF_PTR:
+		return vfy_btf_ptr(env, pc, f->btf_type, dst);
 	default:
 		*dst = vreg_not_init();
 		dst->type = f->kind == HK_PKT ? VT_PTR_TO_PACKET

@@ -100,6 +100,7 @@ void vlog_reg(char *b, size_t size, const struct vreg *r)
 		[VT_PTR_TO_PACKET_META] = "pkt_meta",
 		[VT_PTR_TO_PACKET_END] = "pkt_end",
 		[VT_PTR_TO_FUNC] = "func",
+		[VT_PTR_TO_BTF_ID] = "ptr",
 	};
 	switch (r->type) {
 	case VT_NOT_INIT:
@@ -119,9 +120,12 @@ void vlog_reg(char *b, size_t size, const struct vreg *r)
 	default:
 		break;
 	}
-	cat(b, size, &len, "%s(", r->type < VT__COUNT && kind[r->type] ? kind[r->type] : "?");
+	if (r->type == VT_PTR_TO_BTF_ID) /* the kernel's ptr_xdp_buff(...) */
+		cat(b, size, &len, "ptr_%s(", r->btf_name ? r->btf_name : "?");
+	else
+		cat(b, size, &len, "%s(", r->type < VT__COUNT && kind[r->type] ? kind[r->type] : "?");
 	const char *sep = "";
-	if (r->map) {
+	if (r->map && r->type != VT_PTR_TO_BTF_ID) {
 		cat(b, size, &len, "map=%s", r->map->name);
 		sep = ",";
 	}

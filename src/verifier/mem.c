@@ -11,7 +11,8 @@
  *   packet   [off, range) proved by comparisons with data_end (pkt.c);
  *   map value [0, value_size): with a variable offset, the whole signed
  *            range of the offset must fit (the kernel's check_map_access);
- *   memory   [0, mem_size) (ringbuf records).
+ *   memory   [0, mem_size) (ringbuf records);
+ *   BTF-typed pointers: read-only, member by member (btf_ptr.c).
  * NULL-able pointers must be checked first; scalars are not pointers.
  */
 #include <errno.h>
@@ -270,6 +271,8 @@ static int access(struct venv *env, struct vstate *s, uint32_t pc, unsigned regn
 			       "r%u is data_end, the end of the packet: it can only be compared "
 			       "with packet pointers, not %s through",
 			       regno, write ? "written" : "read");
+	case VT_PTR_TO_BTF_ID:
+		return vfy_btf_access(env, s, pc, regno, off, size, write || atomic, sx, dst);
 	case VT_PTR_TO_CTX:
 		if (!env->ht)
 			goto region;

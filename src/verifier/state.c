@@ -71,6 +71,7 @@ const char *vtype_name(unsigned type)
 		[VT_PTR_TO_PACKET_META] = "packet meta pointer",
 		[VT_PTR_TO_PACKET_END] = "packet end pointer",
 		[VT_PTR_TO_FUNC] = "function pointer",
+		[VT_PTR_TO_BTF_ID] = "BTF-typed pointer",
 	};
 	return type < VT__COUNT ? names[type] : "?";
 }
@@ -80,6 +81,8 @@ void vreg_describe(const struct vreg *r, char *buf, size_t size)
 	if ((r->type == VT_PTR_TO_MAP_VALUE || r->type == VT_PTR_TO_MAP_VALUE_OR_NULL ||
 	     r->type == VT_CONST_PTR_TO_MAP) && r->map)
 		snprintf(buf, size, "%s of map '%s'", vtype_name(r->type), r->map->name);
+	else if (r->type == VT_PTR_TO_BTF_ID && r->btf_name)
+		snprintf(buf, size, "pointer to the kernel's struct %s", r->btf_name);
 	else
 		snprintf(buf, size, "%s", vtype_name(r->type));
 }
@@ -253,7 +256,8 @@ static bool regsafe(const struct vreg *old, const struct vreg *cur, struct idmap
 		return (mode == CMP_COVERS && !old->precise) || scal_within(&old->s, &cur->s);
 	}
 	if (old->off != cur->off || old->map != cur->map || old->frameno != cur->frameno ||
-	    old->mem_size != cur->mem_size || old->rdonly != cur->rdonly)
+	    old->mem_size != cur->mem_size || old->rdonly != cur->rdonly ||
+	    old->btf_id != cur->btf_id)
 		return false;
 	if (!check_ids(m, old->id, cur->id) || !check_ids(m, old->ref_id, cur->ref_id))
 		return false;

@@ -23,6 +23,7 @@
  * registers that some path may read before writing; pruning ignores the
  * others.
  */
+#include <bpf/btf.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -667,5 +668,6 @@ out:
 	free(env.subprog_depth);
 	free(env.cb_target);
 	free(env.rw);
+	btf__free(env.kbtf);
 	return ret < 0 ? ret : 0;
 }

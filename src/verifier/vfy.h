@@ -42,6 +42,8 @@ enum vtype {
 	VT_PTR_TO_PACKET_META,
 	VT_PTR_TO_PACKET_END,
 	VT_PTR_TO_FUNC,         /* a subprogram (ld_imm64 code_addr): off = its insn */
+	VT_PTR_TO_BTF_ID,       /* a struct of bpfvm's BTF (btf_id, btf_name), read-only
+				 * field by field (btf_ptr.c) */
 	VT__COUNT,
 };
 
@@ -57,7 +59,11 @@ struct vreg {
 	uint32_t mem_size; /* PTR_TO_MEM: bytes */
 	uint32_t range;   /* PTR_TO_PACKET(_META): bytes past the variable part
 			   * proved readable (pkt + range <= data_end) */
-	const struct bpfvm_map *map; /* map value / map pointers */
+	uint32_t btf_id;  /* PTR_TO_BTF_ID: the struct in env->kbtf */
+	union {
+		const struct bpfvm_map *map; /* map value / map pointers */
+		const char *btf_name;        /* PTR_TO_BTF_ID: the struct's name */
+	};
 	struct scal s;    /* scalar value, or a pointer's variable offset */
 };
 
@@ -152,6 +158,8 @@ struct hook_field;
 struct venv {
 	const struct bpfvm_prog *prog;
 	const struct hook_type *ht; /* the program type; NULL = raw */
+	struct btf *kbtf;           /* bpfvm's BTF (hooks/kern_btf.h), built when a
+				     * BTF-typed pointer first appears */
 	struct vctx_rw *rw;         /* per insn */
 	const struct isa_insn *insns;
 	size_t n;
@@ -248,6 +256,17 @@ void vfy_ctx_rewrite(struct venv *env, struct bpfvm_prog *prog);
 /* LD_ABS / LD_IND (skb types). */
 int vfy_ld_abs(struct venv *env, struct vstate *s, const struct isa_insn *in,
 	       const struct isa_desc *d, uint32_t pc);
+
+/* btf_ptr.c: BTF-typed pointers (the kernel's PTR_TO_BTF_ID). */
+/* *dst becomes a pointer to struct name of bpfvm's BTF. */
+int vfy_btf_ptr(struct venv *env, uint32_t pc, const char *name, struct vreg *dst);
+/* A load (dst) or store of size bytes at regs[regno] + off, a BTF pointer. */
+int vfy_btf_access(struct venv *env, struct vstate *s, uint32_t pc, unsigned regno, int64_t off,
+		   unsigned size, bool write, bool sx, struct vreg *dst);
+/* Helpers whose argument the kernel types as a BTF pointer (bpf_xdp_output's
+ * struct xdp_buff *): r<regno> must be one, to the start of that struct. */
+int vfy_btf_helper_arg(struct venv *env, struct vstate *s, uint32_t pc, uint32_t helper_id,
+		       unsigned regno, const char *hname);
 
 /* pkt.c: packet pointers. */
 bool vfy_is_pkt(const struct vreg *r);

@@ -193,14 +193,18 @@ fi
 printf 'not an elf' > "$tmp/bad.o"
 expect 1 "$bpfvm" jit "$tmp/bad.o"
 expect 1 "$bpfvm" prog show "$tmp/bad.o"
-# libxdp's objects (Debian's libxdp1): all load but the CO-RE one.
+# libxdp's objects (Debian's libxdp1): all load, xdpdump's fentry/fexit
+# programs (CO-RE on struct xdp_buff) too, and verify; they do not run.
 for obj in /usr/lib/*/bpf/xdp*.o /usr/lib/*/bpf/xsk*.o; do
   [[ -f "$obj" ]] || continue
+  expect 0 "$bpfvm" prog show "$obj"
   case "$obj" in
-    */xdpdump_bpf.o) expect 1 "$bpfvm" prog show "$obj"; contains "$err" "CO-RE" ;;
-    *) expect 0 "$bpfvm" prog show "$obj"; contains "$out" "xdp"
-       expect 0 "$bpfvm" map dump -j "$obj" ;;
+    */xdpdump_bpf.o) contains "$out" "tracing  name trace_on_entry  section fentry/func"
+       expect 0 "$bpfvm" verify "$obj"; contains "$out" "trace_on_exit (tracing, section fexit/func): accepted"
+       expect 1 "$bpfvm" run "$obj" -r "$ex/traffic.pcap"; contains "$err" "type 26 (tracing)" ;;
+    *) contains "$out" "xdp" ;;
   esac
+  expect 0 "$bpfvm" map dump -j "$obj"
 done
 
 echo "test_cli.sh: $n checks passed"

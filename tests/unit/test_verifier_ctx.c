@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "check.h"
+#include "hooks/kern_btf.h"
 #include "insn_build.h"
 #include "prog/prog.h"
 
@@ -24,7 +25,7 @@
 		sizeof((const struct bpfvm_insn[]){ __VA_ARGS__ }) / \
 			sizeof(struct bpfvm_insn)
 
-enum { XDP = 6, TC = 3, SF = 1, SECCOMP = 0x7fff0001, RAW = 0 };
+enum { XDP = 6, TC = 3, SF = 1, SECCOMP = 0x7fff0001, RAW = 0, TRACE = 26 };
 
 struct ct {
 	const char *name;
@@ -189,6 +190,52 @@ static const struct ct tests[] = {
 	   MOV(0, 0), LDW(0, 1, 0), EXIT),
 };
 
+/* ---- fentry/fexit on an XDP program: r1 = u64 args, arg 0 a BTF-typed
+ * struct xdp_buff * (hooks/kern_btf.h); loaded and verified, never run. */
+#define XB(M) ((int16_t)offsetof(struct kbtf_xdp_buff, M))
+#define RXQ(M) ((int16_t)offsetof(struct kbtf_xdp_rxq_info, M))
+#define LDDW(d, s, o) I_LDX(BI_DW, d, s, o)
+#define ARG0 LDDW(2, 1, 0) /* r2 = xdp */
+static const struct ct btf_tests[] = {
+	OK("fentry: data, data_end, rxq->dev->ifindex, queue_index", TRACE, 0, ARG0,
+	   LDDW(3, 2, XB(ctx.data)), LDDW(4, 2, XB(ctx.data_end)), LDDW(5, 2, XB(rxq)),
+	   LDW(6, 5, RXQ(queue_index)), LDDW(5, 5, RXQ(dev)),
+	   LDW(6, 5, offsetof(struct kbtf_net_device, ifindex)), MOV(0, 0), EXIT),
+	OK("fentry: a u16 inside a u32 field", TRACE, 0, ARG0, LDDW(5, 2, XB(rxq)),
+	   I_LDX(BI_H, 6, 5, RXQ(queue_index) + 2), MOV(0, 0), EXIT),
+	OK("fexit: the return value", TRACE, 0, LDW(0, 1, 8), MOV(0, 0), EXIT),
+	OK("fentry: constant offset then read", TRACE, 0, ARG0, ADD(2, 8), LDDW(3, 2, 0),
+	   MOV(0, 0), EXIT),
+	OK("fentry: NULL check on a pointer read from the struct", TRACE, 0, ARG0,
+	   LDDW(5, 2, XB(rxq)), I_JMP_IMM(BI_JEQ, 5, 0, 1), LDW(6, 5, RXQ(queue_index)),
+	   MOV(0, 0), EXIT),
+	NO("fentry: a field bpfvm does not have", TRACE, 1,
+	   "struct xdp_buff has no field at offset 24", ARG0, LDW(3, 2, 24), MOV(0, 0), EXIT),
+	NO("fentry: write through the BTF pointer", TRACE, 1, "such pointers are read-only",
+	   ARG0, I_ST(BI_DW, 2, XB(ctx.data), 0), MOV(0, 0), EXIT),
+	NO("fentry: part of a pointer member", TRACE, 1, "is a pointer: read it whole", ARG0,
+	   LDW(3, 2, XB(rxq)), MOV(0, 0), EXIT),
+	NO("fentry: past the struct", TRACE, 1, "past its end", ARG0,
+	   LDDW(3, 2, (int16_t)sizeof(struct kbtf_xdp_buff)), MOV(0, 0), EXIT),
+	NO("fentry: negative offset", TRACE, 1, "before its start", ARG0, LDDW(3, 2, -8),
+	   MOV(0, 0), EXIT),
+	NO("fentry: variable offset", TRACE, 5, "at a variable offset", ARG0, LDDW(3, 1, 8),
+	   I_ALU64_IMM(BI_AND, 3, 8), I_ALU64_REG(BI_ADD, 2, 3), MOV(0, 0), LDDW(0, 2, 0), EXIT),
+	NO("fentry: write the context", TRACE, 0, "is read-only for fentry/fexit programs",
+	   I_ST(BI_DW, 1, 8, 0), MOV(0, 0), EXIT),
+	NO("fentry: half the xdp pointer", TRACE, 0, "must be accessed whole", LDW(2, 1, 0),
+	   MOV(0, 0), EXIT),
+	NO("fentry: past the arguments", TRACE, 0, "outside the 16-byte", LDDW(2, 1, 16),
+	   MOV(0, 0), EXIT),
+	NO("fentry: return 1", TRACE, 1, "fentry/fexit programs return 0", MOV(0, 1), EXIT),
+	NO("fentry: packet helper", TRACE, 3, "cannot call bpf_xdp_adjust_head", ARG0,
+	   MOVR(1, 2), MOV(2, 0), I_CALL(44), MOV(0, 0), EXIT),
+	NO("fentry: xdp_output without the xdp_buff", TRACE, 0,
+	   "must be a pointer to struct xdp_buff", I_CALL(121), MOV(0, 0), EXIT),
+	NO("xdp: xdp_output is for fentry/fexit", XDP, 0, "it is for fentry/fexit programs",
+	   I_CALL(121), MOV(0, 0), EXIT),
+};
+
 static uint8_t buf[8 + 64];
 
 static void fill_packet(void)
@@ -304,6 +351,31 @@ int main(void)
 	}
 	printf("program types: %zu programs, %d accepted and ran clean, %d refused as expected\n",
 	       sizeof(tests) / sizeof(tests[0]), accepted, refused);
+	accepted = refused = 0;
+	for (size_t i = 0; i < sizeof(btf_tests) / sizeof(btf_tests[0]); i++) {
+		const struct ct *t = &btf_tests[i];
+		struct bpfvm_error err;
+		int ret;
+		struct bpfvm_prog *prog = load(vm, t, &ret, &err);
+		if (ret != t->code || (t->code && (err.insn != t->insn || !strstr(err.msg, t->msg)))) {
+			fprintf(stderr, "%s: got %d at insn %ld: %s\n  expected %d at insn %ld: \"%s\"\n",
+				t->name, ret, ret ? err.insn : -1, ret ? err.msg : "(accepted)",
+				t->code, t->insn, t->msg ? t->msg : "");
+			CHECK(0);
+		}
+		if (ret) {
+			refused++;
+			continue;
+		}
+		/* verified; running it is refused (nothing to attach to) */
+		struct kbtf_trace_xdp_ctx c = { 0 };
+		uint64_t r0;
+		CHECK(bpfvm_prog__run(prog, &c, sizeof(c), NULL, &r0, &err) == -ENOTSUP);
+		accepted++;
+		bpfvm_prog__free(prog);
+	}
+	printf("BTF pointers: %zu programs, %d accepted (runs refused), %d refused as expected\n",
+	       sizeof(btf_tests) / sizeof(btf_tests[0]), accepted, refused);
 	rewrite(vm);
 	bpfvm_vm__free(vm);
 	CHECK_DONE();
