@@ -12,39 +12,64 @@
 #include "helpers_impl.h"
 
 /*
- * bpf_csum_diff(from, from_size, to, to_size, seed): the one's complement
- * sum, seeded, of ~from[] followed by to[] (32-bit words in memory order),
- * as the kernel's csum_partial() over its scratch buffer. Sizes must be
- * multiples of 4 and together fit the 512-byte scratch buffer. The 32-bit
- * partial sum is the x86-64 one: end-around carry on 32-bit words.
+ * bpf_csum_diff(from, from_size, to, to_size, seed), as Linux computes it
+ * since 6.13 (and 6.18, the kernel the differential tests run against):
+ * any sizes; the seeded partial sum of to[] less that of from[] (either
+ * may be absent), folded to 16 bits (csum_from32to16). The partial sum is
+ * x86-64's csum_partial(): little-endian 64-bit words added with
+ * end-around carry, the tail zero-padded, then the two 32-bit halves
+ * added the same way; its 32-bit value, not just its class modulo
+ * 0xffff, matters before the fold.
  */
-#define CSUM_SCRATCH 512
-
-static uint32_t csum_add32(uint32_t sum, uint32_t w)
+static uint64_t add64_carry(uint64_t a, uint64_t b)
 {
-	sum += w;
-	return sum + (sum < w);
+	uint64_t r = a + b;
+	return r + (r < b);
+}
+
+static uint32_t csum_partial(const unsigned char *p, uint32_t len, uint32_t sum)
+{
+	uint64_t acc = sum, w;
+	for (; len >= 8; p += 8, len -= 8) {
+		memcpy(&w, p, 8);
+		acc = add64_carry(acc, w);
+	}
+	if (len) {
+		w = 0;
+		memcpy(&w, p, len);
+		acc = add64_carry(acc, w);
+	}
+	uint64_t folded = acc + (acc >> 32 | acc << 32); /* from64to32 */
+	return (uint32_t)(folded >> 32);
+}
+
+static uint32_t csum_sub32(uint32_t a, uint32_t b)
+{
+	uint32_t r = a + ~b;
+	return r + (r < ~b);
+}
+
+static uint16_t csum_from32to16(uint32_t sum)
+{
+	sum += sum >> 16 | sum << 16;
+	return (uint16_t)(sum >> 16);
 }
 
 HELPER_DECL(csum_diff)
 {
 	uint32_t from_size = (uint32_t)r2, to_size = (uint32_t)r4;
-	if (((from_size | to_size) & 3) || (uint64_t)from_size + to_size > CSUM_SCRATCH)
-		return HELPER_ERR(-EINVAL);
 	const unsigned char *from = helper_mem(call, "csum_diff", 1, r1, from_size, false);
 	const unsigned char *to = helper_mem(call, "csum_diff", 3, r3, to_size, false);
 	if ((from_size && !from) || (to_size && !to))
 		return HELPER_ERR(-EFAULT);
-	uint32_t sum = (uint32_t)r5, w;
-	for (uint32_t i = 0; i < from_size; i += 4) {
-		memcpy(&w, from + i, 4);
-		sum = csum_add32(sum, ~w);
-	}
-	for (uint32_t i = 0; i < to_size; i += 4) {
-		memcpy(&w, to + i, 4);
-		sum = csum_add32(sum, w);
-	}
-	return sum;
+	uint32_t ret = (uint32_t)r5;
+	if (from_size && to_size)
+		ret = csum_sub32(csum_partial(to, to_size, ret), csum_partial(from, from_size, 0));
+	else if (to_size)
+		ret = csum_partial(to, to_size, ret);
+	else if (from_size)
+		ret = ~csum_partial(from, from_size, ~ret);
+	return csum_from32to16(ret);
 }
 
 /* tgid << 32 | pid, in the kernel's words: process id and thread id. */

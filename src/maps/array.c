@@ -109,18 +109,23 @@ bool array_map_layout(const struct bpfvm_map *map, void **values, uint32_t *elem
 	return true;
 }
 
+/* BPF_F_LOCK, for short. */
+#define F_LOCK BPFVM_F_LOCK
+
 /* The kernel's order of checks in array_map_update_elem(). */
 static long check_update(struct bpfvm_map *map, const void *key, uint64_t flags, uint32_t *index)
 {
 	if (!key)
 		return -EINVAL;
-	if (flags > BPFVM_EXIST) /* BPF_F_LOCK needs a bpf_spin_lock in the value's BTF */
+	if ((flags & ~F_LOCK) > BPFVM_EXIST) /* unknown flags */
 		return -EINVAL;
 	memcpy(index, key, 4);
 	if (*index >= map->max_entries)
 		return -E2BIG;
-	if (flags == BPFVM_NOEXIST)
+	if (flags & BPFVM_NOEXIST)
 		return -EEXIST; /* every element always exists */
+	if (flags & F_LOCK) /* needs a bpf_spin_lock in the value's BTF */
+		return -EINVAL;
 	return 0;
 }
 

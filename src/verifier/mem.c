@@ -81,7 +81,7 @@ static int stack_offset(struct venv *env, struct vstate *s, uint32_t pc, unsigne
 		return vfy_err(env, -EACCES, pc,
 			       "%s of %llu bytes at r10%+lld is below the %d-byte stack frame", verb,
 			       (unsigned long long)size, (long long)a, BPFVM_STACK_SIZE);
-	if (a + (int64_t)size > 0)
+	if (a >= 0 || a + (int64_t)size > 0) /* even 0 bytes at r10: the kernel's check */
 		return vfy_err(env, -EACCES, pc,
 			       "%s of %llu bytes at r10%+lld is above the stack frame (r10 is its "
 			       "top; use negative offsets)",

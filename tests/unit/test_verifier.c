@@ -86,6 +86,10 @@ static const struct vt tests[] = {
 	   MOV(0, 0), EXIT),
 	NO("stack write straddling r10", 0, -EACCES, 0, "above the stack frame",
 	   I_ST(BI_DW, 10, -4, 0), MOV(0, 0), EXIT),
+	/* even 0 bytes at r10 + 0, as the kernel (found by difftest) */
+	NO("zero-size helper memory at r10", 0, -EACCES, 3,
+	   "of 0 bytes at r10+0 is above the stack frame",
+	   MOVR(1, 10), MOV(2, 0), MOV(3, 0), I_CALL(4), EXIT),
 	NO("misaligned stack access", 0, -EACCES, 0, "misaligned stack access",
 	   I_ST(BI_W, 10, -6, 0), MOV(0, 0), EXIT),
 	NO("variable stack offset", 4, -EACCES, 3, "variable offset", I_LDX(BI_B, 3, 1, 0),
