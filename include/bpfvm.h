@@ -193,6 +193,7 @@ enum bpfvm_arg_kind {
 	BPFVM_ARG_PTR_TO_CONST_STR, /* a NUL-terminated string in read-only data */
 	BPFVM_ARG_PTR_TO_LONG,      /* 8 writable bytes */
 	BPFVM_ARG_CONST_ALLOC_SIZE_OR_ZERO, /* size of memory to reserve */
+	BPFVM_ARG_PTR_TO_UNINIT_MAP_VALUE, /* value_size writable bytes (pop, peek) */
 };
 
 /* What a helper returns. */

@@ -88,11 +88,15 @@ static int check_arg(struct venv *env, struct vstate *s, uint32_t pc, const char
 		meta->map = r->map;
 		return 0;
 	case BPFVM_ARG_PTR_TO_MAP_KEY:
-	case BPFVM_ARG_PTR_TO_MAP_VALUE: {
+	case BPFVM_ARG_PTR_TO_MAP_VALUE:
+	case BPFVM_ARG_PTR_TO_UNINIT_MAP_VALUE: {
 		if (!meta->map)
 			return vfy_err(env, -EACCES, pc, "%s: no map argument before r%u", hname,
 				       regno);
 		bool key = kind == BPFVM_ARG_PTR_TO_MAP_KEY;
+		/* pop and peek write the value: the bytes need not be set, and
+		 * whatever was spilled there is gone (the kernel's MEM_UNINIT) */
+		bool out = kind == BPFVM_ARG_PTR_TO_UNINIT_MAP_VALUE;
 		uint32_t n = key ? meta->map->key_size : meta->map->value_size;
 		if (r->type == VT_SCALAR)
 			return vfy_err(env, -EACCES, pc,
@@ -100,7 +104,7 @@ static int check_arg(struct venv *env, struct vstate *s, uint32_t pc, const char
 				       "map value), not be a scalar",
 				       regno, what, n, key ? "key" : "value");
 		snprintf(what, sizeof(what), "the %s for %s", key ? "key" : "value", hname);
-		return vfy_helper_mem(env, s, pc, regno, n, n, false, what);
+		return vfy_helper_mem(env, s, pc, regno, n, n, out, what);
 	}
 	case BPFVM_ARG_PTR_TO_MEM:
 	case BPFVM_ARG_PTR_TO_UNINIT_MEM:

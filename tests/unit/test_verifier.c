@@ -86,6 +86,14 @@ static const struct vt tests[] = {
 	   MOV(0, 0), EXIT),
 	NO("stack write straddling r10", 0, -EACCES, 0, "above the stack frame",
 	   I_ST(BI_DW, 10, -4, 0), MOV(0, 0), EXIT),
+	/* pop and peek write their value: it need not be set, and a pointer
+	 * spilled there is a pointer no more */
+	OK("pop into unwritten stack", 0, MOVR(2, 10), ADD(2, -8), LDMAP(1, 5), I_CALL(88),
+	   I_LDX(BI_DW, 0, 10, -8), EXIT),
+	NO("pop over a spilled pointer", 0, -EACCES, 10, "scalar",
+	   I_ST(BI_DW, 10, -16, 0), MOVR(3, 10), ADD(3, -16), I_STX(BI_DW, 10, 3, -8),
+	   MOVR(2, 10), ADD(2, -8), LDMAP(1, 5), I_CALL(89), I_LDX(BI_DW, 1, 10, -8),
+	   I_LDX(BI_DW, 0, 1, 0), EXIT),
 	/* even 0 bytes at r10 + 0, as the kernel (found by difftest) */
 	NO("zero-size helper memory at r10", 0, -EACCES, 3,
 	   "of 0 bytes at r10+0 is above the stack frame",
@@ -513,11 +521,12 @@ static const struct vt tests[] = {
 #undef JOIN_R6
 };
 
-static struct bpfvm_map *maps[5];
+#define N_MAPS 6
+static struct bpfvm_map *maps[N_MAPS];
 
 static void run_one(struct bpfvm_vm *vm, const struct vt *t, int *accepted, int *refused)
 {
-	BPFVM_OPTS(bpfvm_load_opts, lo, .maps = maps, .n_maps = 5, .unverified = true);
+	BPFVM_OPTS(bpfvm_load_opts, lo, .maps = maps, .n_maps = N_MAPS, .unverified = true);
 	struct bpfvm_prog *prog = NULL;
 	struct bpfvm_error err;
 	int ret = bpfvm_prog__load(vm, t->insns, t->n, &lo, &prog, &err);
@@ -626,7 +635,8 @@ int main(void)
 	maps[2] = bpfvm_map__create(vm, BPFVM_MAP_TYPE_RINGBUF, "rb", 0, 0, 4096, NULL, &err);
 	maps[3] = bpfvm_map__create(vm, BPFVM_MAP_TYPE_ARRAY, "data", 4, 64, 1, NULL, &err);
 	maps[4] = bpfvm_map__create(vm, BPFVM_MAP_TYPE_PROG_ARRAY, "jmp", 4, 4, 4, NULL, &err);
-	for (int i = 0; i < 5; i++) {
+	maps[5] = bpfvm_map__create(vm, BPFVM_MAP_TYPE_QUEUE, "q", 0, 8, 4, NULL, &err);
+	for (int i = 0; i < N_MAPS; i++) {
 		if (!maps[i])
 			fprintf(stderr, "map %d: %s\n", i, err.msg);
 		CHECK(maps[i]);
@@ -639,7 +649,7 @@ int main(void)
 	       sizeof(tests) / sizeof(tests[0]), accepted, refused);
 	long_program(vm);
 	budget_timing(vm);
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < N_MAPS; i++)
 		bpfvm_map__put(maps[i]);
 	bpfvm_vm__free(vm);
 	CHECK_DONE();
