@@ -310,7 +310,7 @@ struct bpfvm_verify_stats {
 	uint32_t peak_states;     /* most branches pending at once */
 	uint32_t pruned;          /* paths cut short by a kept state */
 	uint32_t max_stack;       /* deepest combined stack, bytes */
-	uint64_t time_ns;         /* how long verification took */
+	uint64_t time_ns;         /* CPU time verification took */
 	uint64_t peak_mem;        /* most bytes of abstract states held at once */
 };
 
