@@ -13,6 +13,7 @@
  * batch k, the reader writes batch k-1 and reads batch k+1, so memory
  * stays at two batches whatever the capture's size.
  */
+#include "common/murmur.h"
 #include "runner.h"
 
 #include <errno.h>
@@ -192,27 +193,10 @@ static uint32_t be16_at(const uint8_t *p)
 	return (uint32_t)p[0] << 8 | p[1];
 }
 
-/* murmur3's block step and finaliser: a word at a time; every input bit
- * moves every output bit, so that the top bits runner_flow_worker() uses
- * are well mixed. */
-static uint32_t mix(uint32_t h, uint32_t w)
-{
-	w *= 0xcc9e2d51u;
-	w = w << 15 | w >> 17;
-	h ^= w * 0x1b873593u;
-	h = h << 13 | h >> 19;
-	return h * 5 + 0xe6546b64u;
-}
-
-static uint32_t fmix(uint32_t h)
-{
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35u;
-	h ^= h >> 16;
-	return h;
-}
+/* murmur3's block step and finaliser (common/murmur.h), a word at a time,
+ * so that the top bits runner_flow_worker() uses are well mixed. */
+#define mix murmur3_mix
+#define fmix murmur3_fmix
 
 /*
  * The two endpoints of a flow, words of address (nw of them) and a port
@@ -978,7 +962,8 @@ int runner_read_all(const struct runner_opts *o, const struct runner_hook *hook,
 			pk->bytes = nb;
 			bytes_cap = nc;
 		}
-		memcpy(pk->bytes + bytes, data, h->caplen);
+		if (h->caplen) /* pk->bytes is still NULL when the first records are empty */
+			memcpy(pk->bytes + bytes, data, h->caplen);
 		pk->off[pk->n] = bytes;
 		pk->len[pk->n] = h->caplen;
 		pk->wire_len[pk->n] = h->len > h->caplen ? h->len : h->caplen;

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "common/error.h"
+#include "common/murmur.h"
 #include "map.h"
 
 #define BLOOM_VALUE_MAX (1u << 22)
@@ -33,12 +34,7 @@ static uint32_t bloom_hash(const void *value, uint32_t len, uint32_t seed)
 	uint32_t h = 2166136261u ^ (seed * 0x9e3779b9u);
 	for (uint32_t i = 0; i < len; i++)
 		h = (h ^ p[i]) * 16777619u;
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35u;
-	h ^= h >> 16;
-	return h;
+	return murmur3_fmix(h);
 }
 
 static struct bpfvm_map *bloom_alloc(const struct bpfvm_map *attr, struct bpfvm_error *err)

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "common/error.h"
+#include "common/murmur.h"
 #include "hash.h"
 
 #define HTAB_KEY_MAX 512u /* MAX_BPF_STACK: keys live on the program's stack */
@@ -32,11 +33,7 @@ static uint32_t htab_hash(const void *key, uint32_t len, uint32_t seed)
 	while (len >= 4) {
 		uint32_t k;
 		memcpy(&k, p, 4);
-		k *= 0xcc9e2d51u;
-		k = (k << 15) | (k >> 17);
-		k *= 0x1b873593u;
-		h ^= k;
-		h = ((h << 13) | (h >> 19)) * 5u + 0xe6546b64u;
+		h = murmur3_mix(h, k);
 		p += 4;
 		len -= 4;
 	}
@@ -44,12 +41,7 @@ static uint32_t htab_hash(const void *key, uint32_t len, uint32_t seed)
 	for (uint32_t i = 0; i < len; i++)
 		k |= (uint32_t)p[i] << (8 * i);
 	h ^= k * 0xcc9e2d51u;
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35u;
-	h ^= h >> 16;
-	return h;
+	return murmur3_fmix(h);
 }
 
 static struct htab_elem *elem(struct htab *h, uint32_t idx)
