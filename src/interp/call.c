@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <string.h>
 
 #include "call.h"
 #include "interp.h"
@@ -35,13 +36,21 @@ int call_helper(struct interp_state *st, uint64_t id, long pc, int via_reg)
 
 	struct bpfvm_call call = {
 		.vm = st->prog->vm, .prog = st->prog, .cpu = st->cpu, .st = st,
-		.mem = &st->mem, .reg = st->reg, .user = st->user, .err = st->err, .pc = pc,
+		.mem = state_mem(st), .reg = st->reg, .user = st->user, .err = st->err, .pc = pc,
 	};
 	uint64_t *r = st->reg;
 	/* r0 is written only after the helper returns, so call.reg shows the
 	 * registers as they were at the call. */
 	r[0] = h->fn(r[1], r[2], r[3], r[4], r[5], &call);
 	return call.fail_code;
+}
+
+bool call_is_checked_map_lookup(const struct bpfvm_vm *vm, int32_t id)
+{
+	const struct vm_helper *h = id >= 0 ? vm_helper(vm, (uint32_t)id) : NULL;
+	return h && h->fn == helper_map_lookup_elem &&
+	       h->proto.args[0] == BPFVM_ARG_CONST_MAP_PTR &&
+	       h->proto.args[1] == BPFVM_ARG_PTR_TO_MAP_KEY;
 }
 
 void *bpfvm_call__user(const struct bpfvm_call *call)
@@ -84,6 +93,14 @@ int call_tail(struct bpfvm_call *call, const struct bpfvm_prog *prog)
 		return -E2BIG;
 	st->tail_calls++;
 	st->tail_to = prog;
+	/* Unverified code must not read what the host left in frames that
+	 * were not zeroed (state.h). The programs that skip zeroing cannot
+	 * tail-call (code.h), so this is for a helper re-registered since. */
+	if (st->stack_dirty && !prog->verified) {
+		memset(st->stack + (BPFVM_MAX_CALL_DEPTH - 1 - st->depth) * BPFVM_STACK_SIZE, 0,
+		       (size_t)(st->depth + 1) * BPFVM_STACK_SIZE);
+		st->stack_dirty = false;
+	}
 	return 0;
 }
 

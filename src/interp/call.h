@@ -9,8 +9,12 @@
 #ifndef BPFVM_INTERP_CALL_H
 #define BPFVM_INTERP_CALL_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
+#include "helpers/helpers_impl.h"
+#include "prog/prog.h"
 #include "state.h"
 
 struct jit_run;
@@ -32,6 +36,32 @@ struct bpfvm_call {
 
 /* The kernel's MAX_TAIL_CALL_CNT: tail calls one run may make. */
 #define INTERP_MAX_TAIL_CALLS 33
+
+/* The kernel's helper id of bpf_tail_call (BPF_FUNC_tail_call). */
+#define INTERP_BPF_FUNC_TAIL_CALL 12
+
+/* The map at address addr if the program holds a reference to it (it
+ * names it with ld_imm64), else NULL. */
+static inline const struct interp_map *call_own_map(const struct interp_code *code,
+						    uint64_t addr)
+{
+	for (size_t i = 0; i < code->n_maps; i++)
+		if ((uint64_t)(uintptr_t)code->maps[i].map == addr)
+			return &code->maps[i];
+	return NULL;
+}
+
+/* Is helper id of vm the built-in bpf_map_lookup_elem? */
+static inline bool call_is_map_lookup(const struct bpfvm_vm *vm, int32_t id)
+{
+	const struct vm_helper *h = id >= 0 ? vm_helper(vm, (uint32_t)id) : NULL;
+	return h && h->fn == helper_map_lookup_elem;
+}
+
+/* The same, and registered with the prototype the verifier checks a call
+ * of it against (a map in r1, a key in r2), so that in verified code its
+ * arguments need no checks. */
+bool call_is_checked_map_lookup(const struct bpfvm_vm *vm, int32_t id);
 
 /*
  * Ask to continue in prog once the current helper returns (bpf_tail_call).

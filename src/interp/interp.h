@@ -1,5 +1,6 @@
 /*
- * interp.h - the checked interpreter.
+ * interp.h - the interpreter: checked for any program, trusted for
+ * verified ones.
  */
 #ifndef BPFVM_INTERP_H
 #define BPFVM_INTERP_H
@@ -12,14 +13,35 @@
 /*
  * Run prog as bpfvm_prog__run() documents: r1 = mem, r2 = mem_len, a fresh
  * stack, every memory access checked against the stack frames in use and
- * [mem, mem + mem_len). opts was validated by the caller (may be NULL).
+ * [mem, mem + mem_len), unless prog is verified (its accesses were proved
+ * at load). opts was validated by the caller (may be NULL).
  */
 int interp_run(const struct bpfvm_prog *prog, void *mem, size_t mem_len,
 	       const struct bpfvm_run_opts *opts, uint64_t *ret,
 	       struct bpfvm_error *err);
 
+/*
+ * Run prog on n inputs as bpfvm_prog__run_batch() documents (opts->packet
+ * does not apply: each item has its own), setting up what opts decides
+ * once. Returns 0, or the first failure (err filled, *done = the items
+ * that completed before it).
+ */
+int interp_run_batch(const struct bpfvm_prog *prog, struct bpfvm_run_item *items, size_t n,
+		     const struct bpfvm_run_opts *opts, size_t *done, struct bpfvm_error *err);
+
 struct interp_state;
 struct isa_insn;
+struct bpfvm_prog;
+
+/*
+ * Build prog->interp, the form the trusted loop runs (code.h), when prog
+ * is verified; nothing otherwise. Call once the program's decoded
+ * instructions are final. Returns 0, or -ENOMEM with err filled.
+ */
+int interp_prog_prepare(struct bpfvm_prog *prog, struct bpfvm_error *err);
+
+/* Free what interp_prog_prepare() built (prog->interp may be NULL). */
+void interp_prog_free(struct bpfvm_prog *prog);
 
 /*
  * Run the BPF function at entry (an instruction of the running program)

@@ -2,9 +2,11 @@
  * mem.h - the memory a running program may touch, as a list of regions.
  *
  * A run owns a small fixed array of regions {base, len, writable}. Every
- * load, store and atomic of the interpreter, and every pointer a helper
- * checks through bpfvm_call__check_mem(), is checked against it before any
- * byte is touched. New kinds of memory (map values, a context struct) are
+ * load, store and atomic of the checked interpreter loop, and every
+ * pointer a helper checks through bpfvm_call__check_mem(), is checked
+ * against it before any byte is touched. (Verified programs run in the
+ * trusted loop, whose accesses the verifier proved, as the JIT's; the
+ * regions are then built only when a helper or a callback needs them.) New kinds of memory (map values, a context struct) are
  * new regions: the dispatch loop does not change.
  *
  * Invariants:

@@ -8,11 +8,21 @@
  * fixed at compile time and holds no run-time switch; the pure semantics are
  * in alu.h, the memory checks in mem.h.
  *
- * The bodies run inside the loop of loop.h and use its names:
+ * The bodies run inside the loops of loop.h and use their names:
  *   st   struct interp_state *       reg  st->reg (uint64_t[11])
  *   in   the instruction running     rc   the error code on failure
- * and its exits: goto fail (rc and st->err set), goto done (the program
+ * and their exits: goto fail (rc and st->err set), goto done (the program
  * returns r0), goto pkt_oob (LD_ABS/LD_IND out of bounds: return 0).
+ * Each loop defines how its instructions are read, since the checked loop
+ * runs struct isa_insn and the trusted one struct interp_op (code.h):
+ *   VM_BASE        slot 0 of the running program (PC_NOW = in - VM_BASE)
+ *   VM_DSTI, VM_SRCI  the dst and src register numbers (DST = reg[VM_DSTI])
+ *   VM_IMM64       the immediate sign-extended to 64 bits
+ *   VM_WIDE_IMM64  ld_imm64's 64-bit immediate
+ *   VM_MEM_PTR     MEM_PTR_CHECKED (check every memory access against
+ *                  st->mem) or MEM_PTR_TRUSTED (verified code)
+ *   VM_LEFT_SAVE() / VM_LEFT_LOAD()  hand the instruction budget to a
+ *                  helper (and a callback it runs) and take it back
  *
  * Invariants of every body:
  * - On entry `in` is the running instruction; a body leaves `in` pointing
@@ -21,8 +31,12 @@
  *   from a call sets `in` to the call instruction.
  * - A body that fails does so before it changes any register or memory,
  *   with `in` still at the running instruction (the error names it).
- * - Memory is touched only through a pointer mem_ptr() returned for
- *   exactly that address and size.
+ * - Memory is touched only through a pointer VM_MEM_PTR gave for exactly
+ *   that address and size: in the checked loop one mem_ptr() returned.
+ * - The simple shapes (fuse.h) neither fail nor leave the loop in the
+ *   trusted one: they also compile as the inline functions its fused
+ *   handlers call, where `in` is a parameter and the register numbers
+ *   come as d_ and s_.
  */
 #ifndef BPFVM_INTERP_SHAPES_H
 #define BPFVM_INTERP_SHAPES_H
@@ -34,18 +48,22 @@
 #include "alu.h"
 #include "call.h"
 #include "common/error.h"
+#include "maps/map.h"
 #include "mem.h"
 #include "state.h"
 
 #if defined(__GNUC__)
 #define INTERP_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define INTERP_LIKELY(x) __builtin_expect(!!(x), 1)
 #else
 #define INTERP_UNLIKELY(x) (x)
+#define INTERP_LIKELY(x) (x)
 #endif
 
-#define DST reg[in->dst]
-#define SRC reg[in->src]
-#define PC_NOW ((long)(in - st->insns))
+#define DST reg[VM_DSTI]
+#define SRC reg[VM_SRCI]
+#define PC_NOW ((long)(in - VM_BASE))
+#define VM_AT(pc) (VM_BASE + (pc))
 #define FAIL(code_expr)              \
 	do {                         \
 		rc = (code_expr);    \
@@ -55,9 +73,9 @@
 /* ------------------------------------------------------------------ */
 /* ALU                                                                 */
 
-/* imm64 is the immediate sign-extended to 64 bits (the decoder does it);
- * alu32_* use its low 32 bits, alu64_* all of them. */
-#define BODY_ALU_K(ID, OP, W, SIZE, DVAL) DST = alu##W##_##OP(DST, in->imm64)
+/* VM_IMM64 is the immediate sign-extended to 64 bits; alu32_* use its
+ * low 32 bits, alu64_* all of them. */
+#define BODY_ALU_K(ID, OP, W, SIZE, DVAL) DST = alu##W##_##OP(DST, VM_IMM64)
 #define BODY_ALU_X(ID, OP, W, SIZE, DVAL) DST = alu##W##_##OP(DST, SRC)
 #define BODY_NEG(ID, OP, W, SIZE, DVAL) DST = alu##W##_##OP(DST)
 /* SIZE is in bits here: sign-extend src's low SIZE bits, then to WIDTH. */
@@ -73,7 +91,7 @@
 #define BODY_JA32(ID, OP, W, SIZE, DVAL) in += in->imm
 #define BODY_JMP_K(ID, OP, W, SIZE, DVAL)              \
 	do {                                           \
-		if (jmp##W##_##OP(DST, in->imm64))     \
+		if (jmp##W##_##OP(DST, VM_IMM64))      \
 			in += in->off;                 \
 	} while (0)
 #define BODY_JMP_X(ID, OP, W, SIZE, DVAL)              \
@@ -99,9 +117,9 @@
  * st->left for the call and taken back after. */
 #define HELPER_CALL(ID_EXPR, VIA_REG)                                            \
 	do {                                                                     \
-		st->left = left;                                                 \
+		VM_LEFT_SAVE();                                                  \
 		rc = call_helper(st, (ID_EXPR), PC_NOW, (VIA_REG));              \
-		left = st->left;                                                 \
+		VM_LEFT_LOAD();                                                  \
 		if (rc != 0)                                                     \
 			goto fail;                                               \
 	} while (0)
@@ -118,6 +136,33 @@
 		if (INTERP_UNLIKELY(st->tail_to != NULL))                        \
 			goto tail_call;                                          \
 	} while (0)
+/* A call the loader found to be of the built-in bpf_map_lookup_elem, in
+ * verified code (trusted loop only): the verifier proved r1 a map and r2
+ * key_size readable bytes, so when r1 is one of the maps the program
+ * holds and the helper is still the built-in one, look up directly, as
+ * the helper would after its checks (a plain array inline, as its
+ * array_lookup() does); else make the call as usual. */
+#define BODY_MAP_LOOKUP()                                                            \
+	do {                                                                         \
+		const struct interp_map *m_ = call_own_map(st->code, reg[1]);        \
+		if (INTERP_LIKELY(m_ != NULL && call_is_map_lookup(st->prog->vm,     \
+								   in->imm))) {      \
+			const void *key_ = (const void *)(uintptr_t)reg[2];          \
+			if (m_->values) {                                            \
+				uint32_t i_;                                         \
+				memcpy(&i_, key_, sizeof(i_));                       \
+				reg[0] = i_ < m_->max_entries                        \
+						 ? (uint64_t)(uintptr_t)(m_->values +  \
+							(uint64_t)i_ * m_->elem_size) \
+						 : 0;                                \
+			} else {                                                     \
+				reg[0] = (uint64_t)(uintptr_t)map_lookup_elem(       \
+					m_->map, key_, m_->map->nr_cpus > 1 ? st->cpu : 0); \
+			}                                                            \
+		} else {                                                             \
+			BODY_CALL_HELPER(CALL, NONE, 0, 0, 0);                       \
+		}                                                                    \
+	} while (0)
 #define BODY_CALL_KFUNC(ID, OP, W, SIZE, DVAL) \
 	FAIL(err_insn(st->err, -ENOTSUP, PC_NOW, "kfunc calls are not supported"))
 #define BODY_CALL_LOCAL(ID, OP, W, SIZE, DVAL)                                    \
@@ -126,7 +171,7 @@
 			FAIL(err_insn(st->err, -E2BIG, PC_NOW,                    \
 				      "call depth exceeds %d frames",             \
 				      BPFVM_MAX_CALL_DEPTH));                     \
-		state_push_frame(st, in);                                         \
+		state_push_frame(st, (size_t)PC_NOW);                             \
 		in += in->imm;                                                    \
 	} while (0)
 /* The frame the loop was started for returns: the program (depth 0), or
@@ -135,7 +180,8 @@
 	do {                                           \
 		if (st->depth == st->stop_depth)       \
 			goto done;                     \
-		in = state_pop_frame(st);              \
+		size_t ret_ = state_pop_frame(st);     \
+		in = VM_AT(ret_); /* the caller's code */ \
 	} while (0)
 
 /* ------------------------------------------------------------------ */
@@ -150,7 +196,7 @@
 				      "ld_imm64 pseudo form %s (src %d) must be " \
 				      "resolved by a loader before running",      \
 				      #ID, (DVAL)));                              \
-		DST = in->imm64;                                                  \
+		DST = VM_WIDE_IMM64;                                              \
 		in++;                                                             \
 	} while (0)
 
@@ -179,12 +225,18 @@ static inline bool interp_ld_pkt(struct interp_state *st, int64_t off, unsigned 
 /* ------------------------------------------------------------------ */
 /* Checked memory                                                      */
 
-/* Declare P, the host pointer for reg[REGNO] + off, SIZE bytes, or fail. */
+/* Declare P, the host pointer for reg[REGNO] + off, SIZE bytes, or fail.
+ * VM_MEM_PTR is the loop's: checked (mem_ptr, or fail) or, for verified
+ * code, the address itself, as the JIT and the kernel's interpreter take
+ * it. */
 #define CHECKED_PTR(P, REGNO, SIZE, KIND)                                            \
 	const uint64_t P##_addr = reg[REGNO] + (uint64_t)(int64_t)in->off;           \
+	VM_MEM_PTR(P, REGNO, SIZE, KIND)
+#define MEM_PTR_CHECKED(P, REGNO, SIZE, KIND)                                        \
 	void *const P = mem_ptr(&st->mem, P##_addr, SIZE, (KIND) != MEM_READ);       \
 	if (INTERP_UNLIKELY(!P))                                                     \
 	FAIL(mem_fault(&st->mem, st->err, PC_NOW, KIND, SIZE, REGNO, in->off, P##_addr))
+#define MEM_PTR_TRUSTED(P, REGNO, SIZE, KIND) void *const P = (void *)(uintptr_t)P##_addr
 
 /* The same, for atomics: the address must also be aligned to SIZE. */
 #define ATOMIC_PTR(P, REGNO, SIZE, KIND)                                             \
@@ -194,22 +246,22 @@ static inline bool interp_ld_pkt(struct interp_state *st, int64_t off, unsigned 
 
 #define BODY_LDX(ID, OP, W, SIZE, DVAL)                                \
 	do {                                                           \
-		CHECKED_PTR(p_, in->src, SIZE, MEM_READ);              \
+		CHECKED_PTR(p_, VM_SRCI, SIZE, MEM_READ);              \
 		DST = mem_load_##SIZE(p_);                             \
 	} while (0)
 #define BODY_LDXSX(ID, OP, W, SIZE, DVAL)                              \
 	do {                                                           \
-		CHECKED_PTR(p_, in->src, SIZE, MEM_READ);              \
+		CHECKED_PTR(p_, VM_SRCI, SIZE, MEM_READ);              \
 		DST = alu_sext(mem_load_##SIZE(p_), (SIZE) * 8);       \
 	} while (0)
 #define BODY_ST(ID, OP, W, SIZE, DVAL)                                 \
 	do {                                                           \
-		CHECKED_PTR(p_, in->dst, SIZE, MEM_WRITE);             \
-		mem_store_##SIZE(p_, in->imm64);                       \
+		CHECKED_PTR(p_, VM_DSTI, SIZE, MEM_WRITE);             \
+		mem_store_##SIZE(p_, VM_IMM64);                        \
 	} while (0)
 #define BODY_STX(ID, OP, W, SIZE, DVAL)                                \
 	do {                                                           \
-		CHECKED_PTR(p_, in->dst, SIZE, MEM_WRITE);             \
+		CHECKED_PTR(p_, VM_DSTI, SIZE, MEM_WRITE);             \
 		mem_store_##SIZE(p_, SRC);                             \
 	} while (0)
 
@@ -232,20 +284,20 @@ static inline bool interp_ld_pkt(struct interp_state *st, int64_t off, unsigned 
 
 #define BODY_ATOMIC(ID, OP, W, SIZE, DVAL)                                             \
 	do {                                                                           \
-		ATOMIC_PTR(p_, in->dst, SIZE, MEM_ATOMIC);                             \
+		ATOMIC_PTR(p_, VM_DSTI, SIZE, MEM_ATOMIC);                             \
 		(void)ATOMIC_RMW_##OP((UTYPE_##SIZE *)p_, (UTYPE_##SIZE)SRC,           \
 				      __ATOMIC_SEQ_CST);                               \
 	} while (0)
 /* The old value lands in src, zero-extended from SIZE bytes. */
 #define BODY_ATOMIC_FETCH(ID, OP, W, SIZE, DVAL)                                       \
 	do {                                                                           \
-		ATOMIC_PTR(p_, in->dst, SIZE, MEM_ATOMIC);                             \
+		ATOMIC_PTR(p_, VM_DSTI, SIZE, MEM_ATOMIC);                             \
 		SRC = ATOMIC_RMW_##OP((UTYPE_##SIZE *)p_, (UTYPE_##SIZE)SRC,           \
 				      __ATOMIC_SEQ_CST);                               \
 	} while (0)
 #define BODY_XCHG(ID, OP, W, SIZE, DVAL)                                               \
 	do {                                                                           \
-		ATOMIC_PTR(p_, in->dst, SIZE, MEM_ATOMIC);                             \
+		ATOMIC_PTR(p_, VM_DSTI, SIZE, MEM_ATOMIC);                             \
 		SRC = __atomic_exchange_n((UTYPE_##SIZE *)p_, (UTYPE_##SIZE)SRC,       \
 					  __ATOMIC_SEQ_CST);                           \
 	} while (0)
@@ -253,7 +305,7 @@ static inline bool interp_ld_pkt(struct interp_state *st, int64_t off, unsigned 
  * always receives the old value, zero-extended. */
 #define BODY_CMPXCHG(ID, OP, W, SIZE, DVAL)                                            \
 	do {                                                                           \
-		ATOMIC_PTR(p_, in->dst, SIZE, MEM_ATOMIC);                             \
+		ATOMIC_PTR(p_, VM_DSTI, SIZE, MEM_ATOMIC);                             \
 		UTYPE_##SIZE old_ = (UTYPE_##SIZE)reg[0];                              \
 		(void)__atomic_compare_exchange_n((UTYPE_##SIZE *)p_, &old_,           \
 						  (UTYPE_##SIZE)SRC, false,            \
@@ -262,12 +314,12 @@ static inline bool interp_ld_pkt(struct interp_state *st, int64_t off, unsigned 
 	} while (0)
 #define BODY_LOAD_ACQ(ID, OP, W, SIZE, DVAL)                                           \
 	do {                                                                           \
-		ATOMIC_PTR(p_, in->src, SIZE, MEM_READ);                               \
+		ATOMIC_PTR(p_, VM_SRCI, SIZE, MEM_READ);                               \
 		DST = __atomic_load_n((UTYPE_##SIZE *)p_, __ATOMIC_ACQUIRE);           \
 	} while (0)
 #define BODY_STORE_REL(ID, OP, W, SIZE, DVAL)                                          \
 	do {                                                                           \
-		ATOMIC_PTR(p_, in->dst, SIZE, MEM_WRITE);                              \
+		ATOMIC_PTR(p_, VM_DSTI, SIZE, MEM_WRITE);                              \
 		__atomic_store_n((UTYPE_##SIZE *)p_, (UTYPE_##SIZE)SRC,                \
 				 __ATOMIC_RELEASE);                                    \
 	} while (0)

@@ -232,6 +232,9 @@ static int load(struct bpfvm_vm *vm, const struct bpfvm_insn *insns, size_t n,
 		if (ret)
 			goto fail;
 	}
+	ret = interp_prog_prepare(prog, err);
+	if (ret)
+		goto fail;
 	ret = vm_prog_register(vm, prog);
 	if (ret) {
 		err_set(err, ret, "out of memory");
@@ -269,6 +272,7 @@ static void prog_destroy(struct bpfvm_prog *prog)
 		bpfvm_map__put(prog->maps[i]);
 	free(prog->maps);
 	jit_prog_free(prog);
+	interp_prog_free(prog);
 	free(prog->callbacks);
 	free(prog->name);
 	free(prog->raw);
@@ -416,20 +420,6 @@ int bpfvm_prog__run_batch(const struct bpfvm_prog *prog, struct bpfvm_run_item *
 		return rc;
 	if (runs_jit(prog, opts))
 		return jit_run_batch(prog, items, n, opts, done, err);
-	/* the interpreter's own setup is per run already */
-	BPFVM_OPTS(bpfvm_run_opts, one);
-	if (opts)
-		memcpy(&one, opts, opts->sz < sizeof(one) ? opts->sz : sizeof(one));
-	one.sz = sizeof(one);
-	for (size_t i = 0; i < n; i++) {
-		one.packet = items[i].packet;
-		one.packet_len = items[i].packet ? items[i].packet_len : 0;
-		rc = interp_run(prog, items[i].mem, items[i].mem_len, &one, &items[i].ret, err);
-		if (rc)
-			return rc;
-		if (done)
-			*done = i + 1;
-	}
-	return 0;
+	return interp_run_batch(prog, items, n, opts, done, err);
 }
 

@@ -28,6 +28,7 @@ struct vm_helper {
 struct map_registry;
 struct hook_type;
 struct jit_image;
+struct interp_code;
 
 struct bpfvm_vm {
 	struct vm_helper *helpers; /* indexed by id, n_helpers entries */
@@ -64,6 +65,8 @@ struct bpfvm_prog {
 				  * the only functions helpers may call back */
 	size_t n_callbacks;
 	struct jit_image *jit;   /* machine code when engine is JIT (jit/jit.h) */
+	struct interp_code *interp; /* verified: the trusted loop's form
+				     * (interp/code.h), else NULL */
 	char jit_msg[256];       /* fallback_reason's text, when it fell back */
 };
 
