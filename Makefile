@@ -8,6 +8,9 @@
 #   make bench      build (release), then time the bench programs (BENCH_ARGS)
 #   make bench-verify  the verifier's time and memory over the real programs
 #   make fuzz       run each libFuzzer target (FUZZ_SECONDS, default 60)
+#   make fuzz-long TARGET=fuzz_jit HOURS=2
+#                   one target for HOURS, its corpus kept outside the repo
+#                   (FUZZ_CORPUS_DIR, default ~/.cache/bpfvm-fuzz/TARGET)
 #   make clean      remove build trees
 
 BUILD      ?= build
@@ -56,6 +59,11 @@ bench-cbpf: build
 
 fuzz: deps build
 	@scripts/fuzz $(FUZZ_BUILD) $(FUZZ_SECONDS) $(BUILD)
+
+.PHONY: fuzz-long
+fuzz-long: deps build
+	@test -n "$(TARGET)" || { echo "make fuzz-long TARGET=fuzz_NAME [HOURS=1]" >&2; exit 2; }
+	@scripts/fuzz --long $(TARGET) $(or $(HOURS),1) $(FUZZ_BUILD) $(BUILD)
 
 # Random XDP programs against the running kernel (needs root): for HOURS
 # (default 1) or N programs, from a time-based seed, printing programs/s

@@ -301,6 +301,18 @@ struct bpfvm_load_opts {
 	 */
 	enum bpfvm_engine engine;
 	bool allow_fallback;
+	/*
+	 * Constant blinding for engine BPFVM_ENGINE_JIT, as the kernel's
+	 * bpf_jit_harden: no immediate of the program (ALU and jump
+	 * operands, stored constants, ld_imm64 constants, packet offsets)
+	 * appears in the machine code. Each is loaded as imm ^ key, then
+	 * xor key, with a random key per instruction and load, so a program
+	 * cannot place bytes of its choosing in executable memory (JIT
+	 * spraying). For programs from untrusted sources; it costs a few
+	 * instructions per immediate (docs/embedding.md). Results are identical.
+	 * Ignored by the interpreter.
+	 */
+	bool harden;
 };
 
 /* What the verifier did for a program. */
@@ -632,6 +644,9 @@ struct bpfvm_object_opts {
 	char *log_buf;
 	size_t log_size;
 	uint32_t log_level;
+	/* Constant blinding for every program the JIT compiles (see
+	 * bpfvm_load_opts.harden). */
+	bool harden;
 };
 
 /*

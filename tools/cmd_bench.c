@@ -85,6 +85,8 @@ static void usage(FILE *f)
 		"      --time MS        length of one engine's round (default 200)\n"
 		"      --rounds N       rounds (default 5; the median is reported)\n"
 		"      --ifindex N      ingress ifindex (default 1), as for 'bpfvm run'\n"
+		"      --harden         the jit engine compiles with constant blinding\n"
+		"                       (what hardening costs: compare with a run without)\n"
 		"  -j, --json           JSON: one object per engine, {\"engine\",\n"
 		"                       \"ns_per_run\", \"retval\", \"result\", ...}\n"
 		"  -h, --help           show this help\n\n"
@@ -96,7 +98,7 @@ struct bench_args {
 	const char *path, *prog_name, *data, *pcap;
 	bool want[E_N];
 	uint64_t threads, time_ms, rounds, max_packets, ifindex;
-	bool json;
+	bool json, harden;
 };
 
 /* One engine's state and figures. */
@@ -162,8 +164,10 @@ static void why(struct engine *e, const char *fmt, ...)
 	e->ok = false;
 }
 
-enum { OPT_PROG = 0x100, OPT_DATA, OPT_MAX_PACKETS, OPT_ENGINE, OPT_THREADS, OPT_TIME,
-       OPT_ROUNDS, OPT_IFINDEX };
+/* OPT_MAX_PACKETS..OPT_IFINDEX in the order of the names[] and max[]
+ * tables below, which they index */
+enum { OPT_PROG = 0x100, OPT_DATA, OPT_ENGINE, OPT_HARDEN, OPT_MAX_PACKETS, OPT_THREADS,
+       OPT_TIME, OPT_ROUNDS, OPT_IFINDEX };
 
 static int parse_args(int argc, char **argv, struct bench_args *a)
 {
@@ -178,6 +182,7 @@ static int parse_args(int argc, char **argv, struct bench_args *a)
 		{ "rounds", required_argument, NULL, OPT_ROUNDS },
 		{ "ifindex", required_argument, NULL, OPT_IFINDEX },
 		{ "json", no_argument, NULL, 'j' },
+		{ "harden", no_argument, NULL, OPT_HARDEN },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -194,6 +199,9 @@ static int parse_args(int argc, char **argv, struct bench_args *a)
 			break;
 		case 'r':
 			a->pcap = optarg;
+			break;
+		case OPT_HARDEN:
+			a->harden = true;
 			break;
 		case OPT_ENGINE: {
 			if (!engines_given)
@@ -295,7 +303,7 @@ static int load_bpfvm(struct bench *b, int k)
 	}
 	BPFVM_OPTS(bpfvm_object_opts, oo, .engine = k == E_JIT ? BPFVM_ENGINE_JIT
 							      : BPFVM_ENGINE_INTERP,
-		   .allow_fallback = true);
+		   .allow_fallback = true, .harden = k == E_JIT && b->a->harden);
 	e->obj = bpfvm_object__open_file(e->vm, b->a->path, &oo, &err);
 	if (!e->obj) {
 		tool_print_error("bench", &err);

@@ -43,6 +43,9 @@ static void usage(FILE *f)
 		   "  -c, --ctx-size N    bytes at r1 for PROGRAM (default 0)\n"
 		   "  -U, --unverified    compile PROGRAM as given, without the verifier\n"
 		   "                      (to see the code for a program it refuses)\n"
+		   "      --harden        constant blinding: each immediate is loaded as\n"
+		   "                      imm ^ key, then xor key (a random key per\n"
+		   "                      instruction), never as itself\n"
 		   "  -h, --help          show this help\n\n"
 		   "Exit status: 0 when every program was compiled, 1 when one was refused\n"
 		   "(by the verifier, or by the JIT: it then runs in the interpreter, and the\n"
@@ -50,7 +53,7 @@ static void usage(FILE *f)
 }
 
 struct jit_args {
-	bool dump, json, pretty, att, unverified, raw_only;
+	bool dump, json, pretty, att, unverified, raw_only, harden;
 	uint32_t ctx_size;
 	enum bpfvm_syntax syntax;
 	enum tool_format format;
@@ -241,7 +244,7 @@ static int jit_object(const struct jit_args *a, struct jit_disasm *dis, struct j
 	/* Verified first, as everywhere in the tool; a program the JIT does
 	 * not take falls back, so the others can still be shown. */
 	BPFVM_OPTS(bpfvm_object_opts, oo, .engine = BPFVM_ENGINE_JIT,
-		   .allow_fallback = true);
+		   .allow_fallback = true, .harden = a->harden);
 	if (tool_object_open_opts(&cmd_jit, a->path, &oo, true, &o))
 		goto out;
 	size_t shown = 0, failed = 0;
@@ -298,7 +301,7 @@ static int jit_program(const struct jit_args *a, struct jit_disasm *dis, struct 
 	/* No fallback: the load error names the instruction the verifier or
 	 * the JIT does not take. */
 	BPFVM_OPTS(bpfvm_load_opts, lo, .name = a->path, .engine = BPFVM_ENGINE_JIT,
-		   .ctx_size = a->ctx_size, .unverified = a->unverified);
+		   .ctx_size = a->ctx_size, .unverified = a->unverified, .harden = a->harden);
 	/* --unverified: compiled to be shown, never run */
 	if ((a->unverified ? prog_load_trusted : bpfvm_prog__load)(vm, insns, n, &lo, &prog, &err)) {
 		tool_print_error(cmd_jit.name, &err);
@@ -325,13 +328,14 @@ out:
 /* Returns -1 to go on, else the exit status. */
 static int parse_args(int argc, char **argv, struct jit_args *a)
 {
-	enum { OPT_ATT = 0x100 };
+	enum { OPT_ATT = 0x100, OPT_HARDEN };
 	static const struct option longopts[] = {
 		{ "dump", no_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'p' },
 		{ "syntax", required_argument, NULL, 's' },
 		{ "att", no_argument, NULL, OPT_ATT },
+		{ "harden", no_argument, NULL, OPT_HARDEN },
 		{ "format", required_argument, NULL, 'f' },
 		{ "expr", required_argument, NULL, 'e' },
 		{ "ctx-size", required_argument, NULL, 'c' },
@@ -358,6 +362,9 @@ static int parse_args(int argc, char **argv, struct jit_args *a)
 			break;
 		case OPT_ATT:
 			a->att = true;
+			break;
+		case OPT_HARDEN:
+			a->harden = true;
 			break;
 		case 'f':
 			if (tool_opt_format(&cmd_jit, optarg, &a->format))

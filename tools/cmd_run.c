@@ -49,6 +49,8 @@ static void usage(FILE *f)
 		   "                       interpreter, said on stderr; --trace and --budget\n"
 		   "                       run the interpreter)\n"
 		   "      --jit            the same as --engine jit\n"
+		   "      --harden         JIT with constant blinding: no immediate of the\n"
+		   "                       program appears in the machine code (implies --jit)\n"
 		   "  -h, --help           show this help\n\n"
 		   "Object mode: when PROGRAM is an ELF object (clang -target bpf), its\n"
 		   "programs are verified and loaded, and one of them runs on every packet\n"
@@ -97,6 +99,8 @@ static void usage(FILE *f)
 		   "                       -j summary as \"maps\", in map dump -j's shape)\n"
 		   "      --jit            compile to x86-64 code (programs the JIT does not\n"
 		   "                       take run in the interpreter, said on stderr)\n"
+		   "      --harden         --jit with constant blinding (immediates never\n"
+		   "                       appear in the machine code)\n"
 		   "      --threads N      run on N worker threads (default 1), packets spread\n"
 		   "                       by flow as RSS spreads them: a symmetric hash of\n"
 		   "                       the IP addresses, protocol and TCP/UDP/SCTP ports\n"
@@ -189,7 +193,7 @@ static const struct write_alias {
 
 enum {
 	OPT_WRITE_ALIAS = 0x100, /* + W_* */
-	OPT_WRITE = 0x200,
+	OPT_WRITE = 0x200, /* OPT_WRITE..OPT_SET index a table: keep the order */
 	OPT_MAP,
 	OPT_SET,
 	OPT_DUMP_MAPS,
@@ -198,6 +202,7 @@ enum {
 	OPT_MARK,
 	OPT_PRIORITY,
 	OPT_THREADS,
+	OPT_HARDEN,
 };
 
 struct run_args {
@@ -206,7 +211,7 @@ struct run_args {
 	enum bpfvm_syntax syntax;
 	int trace, dump;
 	uint64_t budget;
-	bool jit, unverified;
+	bool jit, unverified, harden;
 	/* object mode */
 	const char *prog_name, *pcap_in, *write_dir;
 	const char *write_alias[W_N];
@@ -245,6 +250,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{ "budget", required_argument, NULL, 'b' },
 		{ "engine", required_argument, NULL, 'E' },
 		{ "jit", no_argument, NULL, 'J' },
+		{ "harden", no_argument, NULL, OPT_HARDEN },
 		{ "unverified", no_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "prog", required_argument, NULL, 'P' },
@@ -377,6 +383,9 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			break;
 		case 'J':
 			a->jit = true;
+			break;
+		case OPT_HARDEN:
+			a->jit = a->harden = true;
 			break;
 		case 'U':
 			a->unverified = true;
@@ -660,7 +669,7 @@ static int run_object(const struct run_args *a)
 	}
 	BPFVM_OPTS(bpfvm_object_opts, oo,
 		   .engine = a->jit ? BPFVM_ENGINE_JIT : BPFVM_ENGINE_INTERP,
-		   .allow_fallback = a->jit);
+		   .allow_fallback = a->jit, .harden = a->harden);
 	obj = bpfvm_object__open_file(vm, a->path, &oo, &err);
 	if (!obj) {
 		tool_print_error("run", &err);
@@ -843,7 +852,7 @@ static int run_parsed(const struct run_args *args)
 	BPFVM_OPTS(bpfvm_load_opts, lopts, .name = a.path, .unverified = a.unverified,
 		   .ctx_size = (uint32_t)mem_len,
 		   .engine = a.jit ? BPFVM_ENGINE_JIT : BPFVM_ENGINE_INTERP,
-		   .allow_fallback = a.jit);
+		   .allow_fallback = a.jit, .harden = a.harden);
 	if (bpfvm_prog__load(vm, insns, n, &lopts, &prog, &err)) {
 		tool_print_error("run", &err);
 		goto out;

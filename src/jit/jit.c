@@ -90,6 +90,7 @@ int jit_prog_load(struct bpfvm_prog *prog, const struct bpfvm_load_opts *opts, b
 	long pc = -1;
 	int rc;
 
+	prog->jit_harden = OPTS_GET(opts, harden, false);
 	if (!prog->verified && !trusted) {
 		rc = -EINVAL;
 		snprintf(msg, sizeof(msg),

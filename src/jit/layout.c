@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blind.h"
 #include "jit.h"
 #include "lower.h"
 #include "prog/prog.h"
@@ -26,6 +27,9 @@
 static int lower_insn(struct jit_ctx *c, const struct isa_insn *in)
 {
 	const struct isa_desc *d = &isa_table[in->id];
+	int rc;
+	if (c->blind && lower_blinded(c, d, in, &rc)) /* harden: blind.c */
+		return rc;
 	switch (d->shape) {
 	case ISA_SHAPE_ALU_K: case ISA_SHAPE_ALU_X: case ISA_SHAPE_NEG:
 	case ISA_SHAPE_MOVSX: case ISA_SHAPE_END_LE: case ISA_SHAPE_END_BE:
@@ -79,6 +83,7 @@ int jit_layout(const struct bpfvm_prog *prog, struct jit_buf *out, uint32_t **of
 	       unsigned *passes, uint32_t *batch_off, char *why, size_t why_size)
 {
 	struct jit_ctx c = { .prog = prog, .insns = prog->insns, .n = prog->n };
+	struct jit_blind blind;
 	unsigned n_passes = 0;
 	uint32_t *a = malloc((prog->n + 1) * sizeof(*a));
 	uint32_t *b = malloc((prog->n + 1) * sizeof(*b));
@@ -92,6 +97,14 @@ int jit_layout(const struct bpfvm_prog *prog, struct jit_buf *out, uint32_t **of
 	if (!jit_buf_reserve(&c.buf, JIT_FRAME_MAX)) {
 		snprintf(why, why_size, "out of memory");
 		goto out;
+	}
+	if (prog->jit_harden) {
+		if (jit_blind_init(&blind)) {
+			rc = -EFAULT;
+			snprintf(why, why_size, "internal error: constant blinding's table");
+			goto out;
+		}
+		c.blind = &blind;
 	}
 	lower_frame(&c);
 	lower_call_scan(&c);

@@ -54,6 +54,7 @@
 
 struct bpfvm_prog;
 struct bpfvm_map;
+struct jit_blind;
 
 struct jit_ctx {
 	struct jit_buf buf;
@@ -70,6 +71,8 @@ struct jit_ctx {
 	/* n entries or NULL: the map bpf_map_lookup_elem at pc looks up, where
 	 * lower_map.c takes that call (verified programs only), else NULL. */
 	struct bpfvm_map **lookup_map;
+	/* constant blinding's keys and rows (blind.h), or NULL: not hardened */
+	const struct jit_blind *blind;
 };
 
 /*
@@ -123,6 +126,9 @@ int lower_mem(struct jit_ctx *c, const struct isa_desc *d, const struct isa_insn
 int lower_jmp(struct jit_ctx *c, const struct isa_desc *d, const struct isa_insn *in);
 int lower_call(struct jit_ctx *c, const struct isa_desc *d, const struct isa_insn *in);
 int lower_pkt(struct jit_ctx *c, const struct isa_desc *d, const struct isa_insn *in);
+/* The packet load of size bytes at the offset in r11, with SF = its sign
+ * (lower_pkt.c): the bounds checks, the oob exit, the load into r0. */
+void lower_pkt_load_off(struct jit_ctx *c, unsigned size);
 
 /* Before the first pass: decide what whole-program facts the lowering
  * needs (c->tail_calls). */

@@ -74,6 +74,14 @@ static void lower_ld_ind(struct jit_ctx *c, unsigned size, int src, int32_t imm)
 		emit_alu_ri(b, true, ALU_ADD, JIT_TMP, imm);
 	else
 		emit_test_rr(b, true, JIT_TMP, JIT_TMP);
+	lower_pkt_load_off(c, size);
+}
+
+/* From `js oob` on: r11 holds the offset and SF its sign (blind.c uses
+ * this too, with the offset computed from a blinded immediate). */
+void lower_pkt_load_off(struct jit_ctx *c, unsigned size)
+{
+	struct jit_buf *b = &c->buf;
 	lower_jump_fixed(c, CC_S, c->oob_off);
 	emit_lea(b, JIT_TMP2, JIT_TMP, (int32_t)size);
 	emit_alu_rm(b, true, ALU_CMP, JIT_TMP2, JIT_CTX, JIT_RUN_PKT_LEN);

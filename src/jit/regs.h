@@ -18,6 +18,12 @@
  *   r10  scratch (JIT_TMP2)       r11  scratch (JIT_TMP)
  * Scratch registers hold nothing across BPF instructions.
  *
+ * Constant blinding (blind.c) names one more register, JIT_REG_AX (the
+ * kernel's BPF_REG_AX), which BPF code cannot name (the decoder takes
+ * r0..r10 only): it lives in r10, and holds a blinded immediate from the
+ * blinding sequence to the register-form lowering that reads it. Every
+ * register-form lowering reads its src before it writes r10.
+ *
  * Division uses rax and rdx, variable shifts use cl; the lowering saves the
  * BPF registers living there in scratch registers (never on the stack)
  * when the instruction does not write them.
@@ -27,8 +33,10 @@
 
 #include "encoder.h"
 
-static const uint8_t jit_reg[11] = {
-	RAX, RDI, RSI, RDX, RCX, R8, RBX, R13, R14, R15, RBP,
+#define JIT_REG_AX 11
+
+static const uint8_t jit_reg[12] = {
+	RAX, RDI, RSI, RDX, RCX, R8, RBX, R13, R14, R15, RBP, R10,
 };
 
 #define JIT_CTX R12

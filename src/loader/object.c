@@ -28,6 +28,7 @@ struct bpfvm_object {
 	uint32_t log_level;
 	enum bpfvm_engine engine;
 	bool allow_fallback;
+	bool harden;        /* opts: constant blinding in the JIT */
 	struct elf_obj *elf;
 	struct bpfvm_map **maps;   /* elf->n_maps, after load */
 	struct bpfvm_prog **progs; /* elf->n_progs, after load */
@@ -88,6 +89,7 @@ struct bpfvm_object *bpfvm_object__open_mem(struct bpfvm_vm *vm, const void *dat
 	obj->log_level = OPTS_GET(opts, log_level, 0);
 	obj->engine = OPTS_GET(opts, engine, BPFVM_ENGINE_INTERP);
 	obj->allow_fallback = OPTS_GET(opts, allow_fallback, false);
+	obj->harden = OPTS_GET(opts, harden, false);
 	int ret = elf_obj_open(data, size, obj->name, &obj->elf, err);
 	if (!ret)
 		ret = build_lines(obj, err);
@@ -146,7 +148,7 @@ struct bpfvm_object *bpfvm_object__open_file(struct bpfvm_vm *vm, const char *pa
 		   .engine = OPTS_GET(opts, engine, BPFVM_ENGINE_INTERP),
 		   .allow_fallback = OPTS_GET(opts, allow_fallback, false),
 		   .log_buf = OPTS_GET(opts, log_buf, NULL), .log_size = OPTS_GET(opts, log_size, 0),
-		   .log_level = OPTS_GET(opts, log_level, 0));
+		   .log_level = OPTS_GET(opts, log_level, 0), .harden = OPTS_GET(opts, harden, false));
 	if (!o.name)
 		o.name = base ? base + 1 : path;
 	struct bpfvm_object *obj = bpfvm_object__open_mem(vm, buf, n, &o, err);
@@ -283,7 +285,7 @@ int bpfvm_object__load(struct bpfvm_object *obj, struct bpfvm_error *err)
 		BPFVM_OPTS(bpfvm_load_opts, lo, .name = p->name, .maps = obj->maps,
 			   .n_maps = elf->n_maps, .prog_type = p->prog_type,
 			   .unverified = obj->unverified, .ctx_size = obj->ctx_size, .engine = obj->engine,
-			   .allow_fallback = obj->allow_fallback);
+			   .allow_fallback = obj->allow_fallback, .harden = obj->harden);
 		/* each program's log follows a header line naming it */
 		if (obj->log_buf && obj->log_size > 1) {
 			size_t used = strnlen(obj->log_buf, obj->log_size - 1);

@@ -65,6 +65,7 @@ struct bpfvm_prog {
 				  * the only functions helpers may call back */
 	size_t n_callbacks;
 	struct jit_image *jit;   /* machine code when engine is JIT (jit/jit.h) */
+	bool jit_harden;         /* compile it with constant blinding (jit/blind.c) */
 	struct interp_code *interp; /* verified: the trusted loop's form
 				     * (interp/code.h), else NULL */
 	char jit_msg[256];       /* fallback_reason's text, when it fell back */

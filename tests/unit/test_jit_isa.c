@@ -66,13 +66,17 @@ static const struct bpfvm_insn prog_t[] = {
 	I_ALU64_REG(BI_ADD, 0, 7), I_LDX(BI_B, 2, 1, 0), I_ALU64_REG(BI_ADD, 0, 2), I_EXIT(),
 };
 
+/* The JIT's programs are compiled with constant blinding (diff_case's
+ * third run). */
+static bool harden;
+
 static struct bpfvm_prog *env_load(struct env *e, const struct bpfvm_insn *insns, size_t n,
 				   enum bpfvm_engine engine, const char *what)
 {
 	struct bpfvm_prog *p = NULL;
 	struct bpfvm_error err;
 	BPFVM_OPTS(bpfvm_load_opts, o, .name = what, .maps = e->maps, .n_maps = 3,
-		   .engine = engine, .unverified = true);
+		   .engine = engine, .unverified = true, .harden = harden);
 	if (prog_load_trusted(vm, insns, n, &o, &p, &err))
 		fprintf(stderr, "%s: load: insn %ld: %s\n", what, err.insn, err.msg);
 	CHECK(p != NULL);
@@ -166,23 +170,29 @@ static void run_engine(const struct tcase *tc, enum bpfvm_engine engine, struct 
 	env_free(&e);
 }
 
-/* Run tc under both engines; returns the (common) outcome's r0. */
+/* Run tc under both engines, and the JIT again hardened (constant
+ * blinding); returns the (common) outcome's r0. */
 static uint64_t diff_case(const struct tcase *tc, struct outcome *out)
 {
 	struct outcome oi, oj;
 	run_engine(tc, BPFVM_ENGINE_INTERP, &oi);
-	run_engine(tc, BPFVM_ENGINE_JIT, &oj);
-	bool same = oi.rc == oj.rc && oi.r0 == oj.r0 && oi.insn == oj.insn &&
-		    !strcmp(oi.msg, oj.msg) && !memcmp(oi.mem, oj.mem, MEM_LEN) &&
-		    oi.counter == oj.counter && !memcmp(oi.arr, oj.arr, sizeof(oi.arr));
-	if (!same) {
-		fprintf(stderr,
-			"%s:\n  interp: rc %d r0 0x%" PRIx64 " insn %ld \"%s\" count %" PRIu64 "\n"
-			"  jit:    rc %d r0 0x%" PRIx64 " insn %ld \"%s\" count %" PRIu64 "%s%s\n",
-			tc->name, oi.rc, oi.r0, oi.insn, oi.msg, oi.counter, oj.rc, oj.r0, oj.insn,
-			oj.msg, oj.counter, memcmp(oi.mem, oj.mem, MEM_LEN) ? " (memory differs)" : "",
-			memcmp(oi.arr, oj.arr, sizeof(oi.arr)) ? " (array map differs)" : "");
-		CHECK(0);
+	for (int hard = 0; hard < 2; hard++) {
+		harden = hard;
+		run_engine(tc, BPFVM_ENGINE_JIT, &oj);
+		harden = false;
+		bool same = oi.rc == oj.rc && oi.r0 == oj.r0 && oi.insn == oj.insn &&
+			    !strcmp(oi.msg, oj.msg) && !memcmp(oi.mem, oj.mem, MEM_LEN) &&
+			    oi.counter == oj.counter && !memcmp(oi.arr, oj.arr, sizeof(oi.arr));
+		if (!same) {
+			fprintf(stderr,
+				"%s%s:\n  interp: rc %d r0 0x%" PRIx64 " insn %ld \"%s\" count %" PRIu64
+				"\n  jit:    rc %d r0 0x%" PRIx64 " insn %ld \"%s\" count %" PRIu64 "%s%s\n",
+				tc->name, hard ? " (hardened)" : "", oi.rc, oi.r0, oi.insn, oi.msg,
+				oi.counter, oj.rc, oj.r0, oj.insn, oj.msg, oj.counter,
+				memcmp(oi.mem, oj.mem, MEM_LEN) ? " (memory differs)" : "",
+				memcmp(oi.arr, oj.arr, sizeof(oi.arr)) ? " (array map differs)" : "");
+			CHECK(0);
+		}
 	}
 	n_compared++;
 	if (out)
@@ -626,6 +636,79 @@ static void test_jit_info(void)
 	printf("  jit_info: code, per-instruction offsets, short structs, errors\n");
 }
 
+/* ---- constant blinding: the program's immediates leave the image ---- */
+
+static bool has_bytes(const uint8_t *code, size_t len, const void *pat, size_t n)
+{
+	for (size_t i = 0; i + n <= len; i++)
+		if (!memcmp(code + i, pat, n))
+			return true;
+	return false;
+}
+
+/* Load prog under the JIT (hardened or not); does its code contain pat? */
+static bool code_has(const struct bpfvm_insn *prog, size_t n, bool hard, const void *pat,
+		     size_t pat_len, uint64_t *r0)
+{
+	struct bpfvm_prog *p = NULL;
+	struct bpfvm_error err;
+	uint8_t mem[64] = { 0 };
+	BPFVM_OPTS(bpfvm_load_opts, o, .engine = BPFVM_ENGINE_JIT, .unverified = true,
+		   .harden = hard);
+	CHECK(prog_load_trusted(vm, prog, n, &o, &p, &err) == 0);
+	CHECK(bpfvm_prog__engine(p) == BPFVM_ENGINE_JIT);
+	BPFVM_OPTS(bpfvm_jit_info, ji);
+	CHECK(bpfvm_prog__jit_info(p, &ji) == 0);
+	CHECK(ji.insn_cnt == n); /* blinding keeps the instruction mapping */
+	bool found = has_bytes(ji.code, ji.code_len, pat, pat_len);
+	CHECK(bpfvm_prog__run(p, mem, sizeof(mem), NULL, r0, &err) == 0);
+	bpfvm_prog__free(p);
+	return found;
+}
+
+static void test_harden(void)
+{
+	const uint8_t k4[] = { 0x41, 0x41, 0x41, 0x41 };
+	const uint8_t k8[] = { 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11 };
+	/* Each program carries 0x41414141 in one place the JIT would encode
+	 * it: an ALU operand of every kind, a compare, a store, a packet
+	 * offset; and one 64-bit constant. */
+	const struct tcase *cases[8];
+	size_t n_cases = 0;
+	cases[n_cases++] = CASE("harden alu", 0, I_MOV64_IMM(0, 0x41414141),
+				I_ALU32_IMM(BI_ADD, 0, 0x41414141), I_ALU64_IMM(BI_XOR, 0, 0x41414141),
+				I_ALU64_IMM(BI_MUL, 0, 0x41414141), I_ALU64_IMM(BI_OR, 0, 0x41414141),
+				I_ALU64_IMM(BI_AND, 0, 0x41414141), I_ALU64_IMM(BI_SUB, 0, 0x41414141),
+				I_ALU64_IMM(BI_DIV, 0, 0x41414141), I_ALU32_IMM(BI_MOD, 0, 0x41414141),
+				I_EXIT());
+	cases[n_cases++] = CASE("harden jmp", 0, I_MOV64_IMM(0, 1),
+				I_JMP_IMM(BI_JEQ, 1, 0x41414141, 1), I_MOV64_IMM(0, 2),
+				I_JMP32_IMM(BI_JSGT, 1, 0x41414141, 1), I_MOV64_IMM(0, 3), I_EXIT());
+	cases[n_cases++] = CASE("harden st", 0, I_ST(BI_W, 10, -8, 0x41414141),
+				I_ST(BI_DW, 1, 8, 0x41414141), I_LDX(BI_DW, 0, 10, -8), I_EXIT());
+	cases[n_cases++] = CASE("harden ld_abs", 0, I_MOV64_REG(6, 1), I_MOV64_IMM(7, 3),
+				I_LD_ABS(BI_W, 0x41414141), I_LD_IND(BI_B, 7, 0x41414141), I_EXIT());
+	size_t n_lddw = 0;
+	struct bpfvm_insn lddw[] = { I_LD_IMM64(0, 0x1122334455667788ull), I_EXIT() };
+	n_lddw = ARRAY_SIZE(lddw);
+	for (size_t i = 0; i < n_cases; i++) {
+		uint64_t r_plain, r_hard;
+		CHECK(code_has(cases[i]->insns, cases[i]->n, false, k4, 4, &r_plain));
+		CHECK(!code_has(cases[i]->insns, cases[i]->n, true, k4, 4, &r_hard));
+		CHECK_EQ_U64(r_plain, r_hard);
+		diff_case(cases[i], NULL);
+	}
+	uint64_t r_plain, r_hard;
+	CHECK(code_has(lddw, n_lddw, false, k8, 8, &r_plain));
+	CHECK(!code_has(lddw, n_lddw, true, k8, 8, &r_hard));
+	CHECK(!code_has(lddw, n_lddw, true, k8, 4, &r_hard));     /* neither half */
+	CHECK(!code_has(lddw, n_lddw, true, k8 + 4, 4, &r_hard));
+	CHECK_EQ_U64(r_plain, 0x1122334455667788ull);
+	CHECK_EQ_U64(r_hard, 0x1122334455667788ull);
+	printf("  harden: 0x41414141 in alu, jmp, st, ld_abs/ld_ind and a 64-bit constant: in the "
+	       "plain image, not in the hardened one; same results\n");
+}
+
 int main(void)
 {
 	vm = bpfvm_vm__new(NULL);
@@ -642,6 +725,7 @@ int main(void)
 	test_callbacks();
 	test_atomics_threads();
 	test_jit_info();
+	test_harden();
 	bpfvm_vm__free(vm);
 	printf("test_jit_isa: %zu programs compared under both engines, %d checks passed\n",
 	       n_compared, check_count);
