@@ -125,6 +125,12 @@ int vfy_branch_outcome(struct venv *env, struct vstate *s, const struct isa_insn
 			       "them says nothing about either",
 			       in->dst, in->src, wa, wb);
 	}
+	/* Nothing is unsigned-below 0, whatever it is: a pointer compared so
+	 * would otherwise loop the verifier to its budget. */
+	if (is_zero(b) && (d->op == ISA_OP_JLT || d->op == ISA_OP_JGE)) {
+		*outcome = d->op == ISA_OP_JGE;
+		return 0;
+	}
 	/* a pointer that cannot be NULL against 0 */
 	if (d->width == 64 && (d->op == ISA_OP_JEQ || d->op == ISA_OP_JNE)) {
 		const struct vreg *p = vreg_is_ptr(a) ? a : b, *o = vreg_is_ptr(a) ? b : a;

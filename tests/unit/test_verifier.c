@@ -86,6 +86,10 @@ static const struct vt tests[] = {
 	   MOV(0, 0), EXIT),
 	NO("stack write straddling r10", 0, -EACCES, 0, "above the stack frame",
 	   I_ST(BI_DW, 10, -4, 0), MOV(0, 0), EXIT),
+	/* nothing is unsigned-below 0: not even a pointer (fuzz_jit found the
+	 * verifier walking this loop to its budget) */
+	OK("pointer u< 0 is never taken", 0, MOVR(1, 10), ADD(1, -8), ADD(1, 1),
+	   I_JMP_IMM(BI_JLT, 1, 0, -2), MOV(0, 0), EXIT),
 	/* pop and peek write their value: it need not be set, and a pointer
 	 * spilled there is a pointer no more */
 	OK("pop into unwritten stack", 0, MOVR(2, 10), ADD(2, -8), LDMAP(1, 5), I_CALL(88),
