@@ -10,7 +10,8 @@
 #   make fuzz       run each libFuzzer target (FUZZ_SECONDS, default 60)
 #   make fuzz-long TARGET=fuzz_jit HOURS=2
 #                   one target for HOURS, its corpus kept outside the repo
-#                   (FUZZ_CORPUS_DIR, default ~/.cache/bpfvm-fuzz/TARGET)
+#                   (FUZZ_CORPUS_DIR, default ~/.cache/bpfvm-fuzz/TARGET);
+#                   FUZZ_CLOCK=cpu counts HOURS in the fuzzer's CPU time
 #   make clean      remove build trees
 
 BUILD      ?= build
