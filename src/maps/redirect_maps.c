@@ -7,8 +7,9 @@
  * bpfvm has no devices, CPUs to steer to, or sockets: these maps hold what
  * the host puts in them, so objects that declare them load, dump and run,
  * and bpf_redirect_map can name a target that a runner records. The
- * storage and the key rules are the array's; only the checks at create
- * and delete (which empties a slot, as the kernel does) differ.
+ * storage and the key rules are the array's; only the checks at create,
+ * delete (which empties a slot, as the kernel does) and a program's
+ * lookup (NULL for an empty slot, as the kernel's) differ.
  */
 #include <errno.h>
 #include <string.h>
@@ -57,9 +58,30 @@ static void redirect_free(struct bpfvm_map *map)
 	array_map_ops.free(map);
 }
 
+/* A program's lookup finds only a slot that holds a target: the kernel's
+ * devmap and xskmap lookups return NULL for an empty slot (no device or
+ * socket there), and programs test that before bpf_redirect_map (libxdp's
+ * xsk_def_xdp_prog_5.3.o does; tests/kernel/test_kernel_runner.c keeps
+ * the reduced case). Empty is a zero target, as bpf_redirect_map reads
+ * it (helpers/redirect.c). */
 static void *redirect_lookup(struct bpfvm_map *map, const void *key, uint32_t cpu)
 {
-	return array_map_ops.lookup(map, key, cpu);
+	uint32_t target;
+	void *slot = array_map_ops.lookup(map, key, cpu);
+	if (!slot)
+		return NULL;
+	memcpy(&target, slot, sizeof(target));
+	return target ? slot : NULL;
+}
+
+/* The host still reads every slot, empty ones as zeros. */
+static int redirect_host_lookup(struct bpfvm_map *map, const void *key, void *value)
+{
+	void *slot = array_map_ops.lookup(map, key, 0);
+	if (!slot)
+		return -ENOENT;
+	memcpy(value, slot, map->value_size);
+	return 0;
 }
 
 static long redirect_update(struct bpfvm_map *map, const void *key, const void *value,
@@ -72,6 +94,7 @@ const struct map_ops redirect_map_ops = {
 	.alloc = redirect_alloc,
 	.free = redirect_free,
 	.lookup = redirect_lookup,
+	.host_lookup = redirect_host_lookup,
 	.update = redirect_update,
 	.delete = redirect_delete,
 	.get_next_key = map_index_get_next_key,
