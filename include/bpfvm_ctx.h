@@ -149,7 +149,10 @@ struct bpfvm_skb_ctx {
 	 * TC_ACT_REDIRECT. */
 	uint64_t redirect_flags;
 	uint32_t redirect_ifindex;
-	uint32_t reserved2;
+	/* Nonzero when the program set the hash itself (bpf_set_hash): the
+	 * kernel's sw_hash bit, which makes bpf_get_hash_recalc return the
+	 * hash as set, even 0, instead of computing one. Zeroed by the host. */
+	uint32_t hash_set;
 };
 
 /* The kernel's BPF_SKB_MAX_LEN (SKB_MAX_ALLOC on x86-64): no skb helper

@@ -2,10 +2,10 @@
  * skb_hash.c - the skb flow hash: bpf_get_hash_recalc, bpf_set_hash and
  * bpf_set_hash_invalid, on the context's hash field.
  *
- * The kernel keeps skb->hash with a "valid" bit; bpfvm's context has only
- * the value, so 0 means "not computed" (a program that sets the hash to 0
- * gets a recomputed one from its next bpf_get_hash_recalc, where the kernel
- * would return 0).
+ * The kernel keeps skb->hash with "valid" bits (sw_hash, l4_hash); bpfvm's
+ * context has the value and hash_set, the bit bpf_set_hash sets: without
+ * it, 0 means "not computed", so a hash of 0 set by the program is kept, as
+ * the kernel keeps it.
  *
  * The kernel computes a missing hash with its flow dissector, keyed by a
  * random per-boot secret, so no two kernels agree on the value; what
@@ -125,7 +125,7 @@ HELPER_DECL(get_hash_recalc)
 	struct pkt_skb s;
 	if (pkt_skb_get(call, "get_hash_recalc", r1, false, &s))
 		return 0;
-	if (!s.ctx->hash) {
+	if (!s.ctx->hash && !s.ctx->hash_set) {
 		struct flow f;
 		dissect(s.buf + s.data, s.data_end - s.data, &f);
 		s.ctx->hash = flow_hash(&f);
@@ -139,7 +139,7 @@ HELPER_DECL(set_hash_invalid)
 	(void)r2, (void)r3, (void)r4, (void)r5;
 	struct pkt_skb s;
 	if (pkt_skb_get(call, "set_hash_invalid", r1, false, &s) == 0)
-		s.ctx->hash = 0;
+		s.ctx->hash = 0, s.ctx->hash_set = 0;
 	return 0;
 }
 
@@ -149,6 +149,6 @@ HELPER_DECL(set_hash)
 	(void)r3, (void)r4, (void)r5;
 	struct pkt_skb s;
 	if (pkt_skb_get(call, "set_hash", r1, false, &s) == 0)
-		s.ctx->hash = (uint32_t)r2;
+		s.ctx->hash = (uint32_t)r2, s.ctx->hash_set = 1;
 	return 0;
 }

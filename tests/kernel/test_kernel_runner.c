@@ -66,9 +66,6 @@ static const struct {
 	{ "map_types.o", "perf_emit",
 	  "bpf_perf_event_output into a slot without a perf event: the kernel returns -ENOENT, "
 	  "bpfvm keeps the record for bpfvm_map__perf_consume()" },
-	{ "tc_skb.o", "tc_hash",
-	  "bpf_set_hash(0): bpfvm's skb has no hash-valid bit, so the next "
-	  "bpf_get_hash_recalc recomputes it (src/helpers/skb_hash.c)" },
 };
 
 static const char *known_why(const char *object, const char *prog)
