@@ -69,8 +69,10 @@ static bool cond(unsigned op, uint32_t a, uint32_t b)
 	} else if (!load_be(data, len, (int32_t)k, SIZE, &A)) {                 \
 		return 0;                                                       \
 	}
+/* X + k wraps at 32 bits: the kernel passes the sum to its load helper as
+ * an int (and so does the eBPF LD_IND this translates to). */
 #define BODY_LD_IND(OP, SIZE)                                                   \
-	if (!load_be(data, len, (int64_t)(int32_t)X + (int32_t)k, SIZE, &A))    \
+	if (!load_be(data, len, (int32_t)(X + k), SIZE, &A))                    \
 		return 0;
 #define BODY_LD_LEN(OP, SIZE) A = wirelen;
 #define BODY_LDX_LEN(OP, SIZE) X = wirelen;

@@ -39,16 +39,16 @@ static const struct hook_type types[] = {
 static const struct hook_field fields[] = {
 #define HOOK_TYPE(...)
 #define HOOK_FIELD(T, NAME, OFF, SIZE, ACC, KIND, REAL, M) \
-	{ T, NAME, OFF, SIZE, ACC, KIND, offsetof(REAL, M), MSIZE(REAL, M) > 8 ? SIZE : MSIZE(REAL, M), NULL },
+	{ T, NAME, OFF, SIZE, ACC, KIND, offsetof(REAL, M), MSIZE(REAL, M) > 8 ? SIZE : MSIZE(REAL, M), NULL, 0 },
 #define HOOK_BTF_FIELD(T, NAME, OFF, ACC, BTF_TYPE, REAL, M) \
-	{ T, NAME, OFF, 8, ACC, HK_BTF_PTR, offsetof(REAL, M), 8, BTF_TYPE },
-#define SKB_ROW(T, NAME, OFF, SIZE, ACC, KIND, M)                                      \
+	{ T, NAME, OFF, 8, ACC, HK_BTF_PTR, offsetof(REAL, M), 8, BTF_TYPE, 0 },
+#define SKB_ROW(T, NAME, OFF, SIZE, ACC, KIND, M, KW)                                  \
 	{ T, NAME, OFF, SIZE, ACC, KIND, offsetof(struct bpfvm_skb_ctx, M),            \
-	  MSIZE(struct bpfvm_skb_ctx, M) > 8 ? SIZE : MSIZE(struct bpfvm_skb_ctx, M), NULL },
-#define SKB_FIELD(NAME, OFF, SIZE, SFACC, TCACC, KIND, M) \
-	SKB_ROW(1, NAME, OFF, SIZE, SFACC, KIND, M)        \
-	SKB_ROW(3, NAME, OFF, SIZE, TCACC, KIND, M)        \
-	SKB_ROW(4, NAME, OFF, SIZE, TCACC, KIND, M)
+	  MSIZE(struct bpfvm_skb_ctx, M) > 8 ? SIZE : MSIZE(struct bpfvm_skb_ctx, M), NULL, KW },
+#define SKB_FIELD(NAME, OFF, SIZE, SFACC, TCACC, KIND, M, KW) \
+	SKB_ROW(1, NAME, OFF, SIZE, SFACC, KIND, M, KW)        \
+	SKB_ROW(3, NAME, OFF, SIZE, TCACC, KIND, M, KW)        \
+	SKB_ROW(4, NAME, OFF, SIZE, TCACC, KIND, M, KW)
 #include "hooks/prog_types.def"
 #undef HOOK_TYPE
 #undef HOOK_FIELD

@@ -36,6 +36,7 @@ struct hook_field {
 	uint16_t real_off;    /* in the real struct */
 	uint8_t real_size;    /* == size, or 8 for the 32-bit packet pointer fields */
 	const char *btf_type; /* HK_BTF_PTR: the struct it points to ("xdp_buff") */
+	uint8_t kwidth;       /* the kernel member's width when narrower, else 0 (ctx.c) */
 };
 
 /* How r0 at exit is checked. */

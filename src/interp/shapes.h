@@ -215,11 +215,14 @@ static inline bool interp_ld_pkt(struct interp_state *st, int64_t off, unsigned 
 		if (!interp_ld_pkt(st, in->imm, SIZE))             \
 			goto pkt_oob;                              \
 	} while (0)
-/* The offset is src as a signed 32-bit value plus imm, in 64 bits. */
-#define BODY_LD_IND(ID, OP, W, SIZE, DVAL)                                        \
-	do {                                                                      \
-		if (!interp_ld_pkt(st, (int64_t)alu_s32(SRC) + in->imm, SIZE))    \
-			goto pkt_oob;                                             \
+/* The offset is src + imm as a signed 32-bit value: the kernel adds them
+ * in 64 bits and passes the sum to its load helper as an int, so it wraps
+ * at 32 bits (src INT_MIN, imm INT_MIN + 5 reads byte 5). */
+#define BODY_LD_IND(ID, OP, W, SIZE, DVAL)                                           \
+	do {                                                                         \
+		int64_t off_ = alu_s32((uint64_t)(uint32_t)SRC + (uint32_t)in->imm); \
+		if (!interp_ld_pkt(st, off_, SIZE))                                  \
+			goto pkt_oob;                                                \
 	} while (0)
 
 /* ------------------------------------------------------------------ */

@@ -23,7 +23,8 @@
  *   LD_ABS imm                mov r11, imm ^ key ; xor r11, key
  *                             <the packet load at offset r11 (lower_pkt.c)>
  *   LD_IND src, imm           mov r10, imm ^ key ; xor r10, key
- *                             movsxd r11, src32 ; add r11, r10 ; <the same>
+ *                             mov r11d, src32 ; add r11d, r10d ;
+ *                             movsxd r11, r11d ; test r11, r11 ; <the same>
  *
  * As the kernel does, this rewrites each instruction into the register
  * form plus an extra register BPF code cannot name (JIT_REG_AX, regs.h,
@@ -188,8 +189,11 @@ bool lower_blinded(struct jit_ctx *c, const struct isa_desc *d, const struct isa
 		if (in->imm == 0)
 			return false;
 		emit_blinded_imm(c, jit_reg[JIT_REG_AX], in->imm);
-		emit_movsx_rr(&c->buf, true, 32, JIT_TMP, jit_reg[in->src]); /* movsxd r11, src32 */
-		emit_alu_rr(&c->buf, true, ALU_ADD, JIT_TMP, jit_reg[JIT_REG_AX]); /* add r11, r10 */
+		/* the offset wraps at 32 bits, as in lower_pkt.c */
+		emit_mov_rr(&c->buf, false, JIT_TMP, jit_reg[in->src]);            /* mov r11d, src32 */
+		emit_alu_rr(&c->buf, false, ALU_ADD, JIT_TMP, jit_reg[JIT_REG_AX]); /* add r11d, r10d */
+		emit_movsx_rr(&c->buf, true, 32, JIT_TMP, JIT_TMP);                /* movsxd r11, r11d */
+		emit_test_rr(&c->buf, true, JIT_TMP, JIT_TMP);                     /* test r11, r11 */
 		lower_pkt_load_off(c, d->size);
 		*rc = 0;
 		return true;

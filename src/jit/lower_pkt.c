@@ -2,9 +2,10 @@
  * lower_pkt.c - the legacy packet loads LD_ABS and LD_IND.
  *
  * r0 = the SIZE bytes at packet offset off, big-endian (network order),
- * zero-extended; off = imm (LD_ABS) or (s32)src + imm in 64 bits
- * (LD_IND). The packet is run->pkt / run->pkt_len (bpfvm_run_opts.packet,
- * default the input memory), as in the interpreter.
+ * zero-extended; off = imm (LD_ABS) or (s32)(src + imm) (LD_IND: the
+ * kernel's load helper takes the sum as an int, so it wraps at 32 bits).
+ * The packet is run->pkt / run->pkt_len (bpfvm_run_opts.packet, default
+ * the input memory), as in the interpreter.
  *
  * These loads carry their own bounds check, verified or not, because the
  * program cannot test the offset first: an offset outside the packet ends
@@ -57,9 +58,11 @@ static void lower_ld_abs(struct jit_ctx *c, unsigned size, int32_t imm)
 }
 
 /*
- * LD_IND: off is at most 2^32 in magnitude, so off + size cannot wrap.
- *   movsxd r11, src32
- *   add r11, imm | test r11, r11
+ * LD_IND: off is a signed 32-bit value, so off + size cannot wrap.
+ *   mov r11d, src32
+ *   add r11d, imm                             ; (imm != 0)
+ *   movsxd r11, r11d
+ *   test r11, r11
  *   js oob                                    ; off < 0
  *   lea r10, [r11 + size]
  *   cmp r10, [r12 + PKT_LEN] ; ja oob         ; off + size > len
@@ -69,11 +72,11 @@ static void lower_ld_abs(struct jit_ctx *c, unsigned size, int32_t imm)
 static void lower_ld_ind(struct jit_ctx *c, unsigned size, int src, int32_t imm)
 {
 	struct jit_buf *b = &c->buf;
-	emit_movsx_rr(b, true, 32, JIT_TMP, src);
+	emit_mov_rr(b, false, JIT_TMP, src);
 	if (imm)
-		emit_alu_ri(b, true, ALU_ADD, JIT_TMP, imm);
-	else
-		emit_test_rr(b, true, JIT_TMP, JIT_TMP);
+		emit_alu_ri(b, false, ALU_ADD, JIT_TMP, imm);
+	emit_movsx_rr(b, true, 32, JIT_TMP, JIT_TMP);
+	emit_test_rr(b, true, JIT_TMP, JIT_TMP);
 	lower_pkt_load_off(c, size);
 }
 

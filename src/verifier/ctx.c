@@ -88,6 +88,12 @@ int vfy_ctx_access(struct venv *env, struct vstate *s, uint32_t pc, unsigned reg
 	if (sx && f->kind != HK_SCALAR)
 		return vfy_err(env, -EACCES, pc, "sign-extending load of the pointer %s.%s",
 			       t->ctx_name, f->name);
+	/* A narrow load at least as wide as the kernel's member (a u16 load
+	 * of protocol, a u8 load of pkt_type) reads the member whole, as the
+	 * kernel's convert_ctx_accesses does wherever in the field it
+	 * points: read it at the field's start (bpfvm holds it in a u32). */
+	if (f->kwidth && size >= f->kwidth && !write)
+		rel = 0;
 	/* the real access: pointers become 8-byte loads */
 	int16_t real_off = (int16_t)(f->real_off + rel);
 	uint8_t real_size = f->kind == HK_SCALAR ? (uint8_t)size : 8;

@@ -17,6 +17,9 @@
  *   - a stack byte that a path may leave unwritten, read (loads, atomics,
  *     and the memory the helpers read: keys, values, csum and store_bytes
  *     buffers).
+ * Socket filters (dt_clean's skb): every __sk_buff field is a number,
+ * stores into the context (cb[]) are allowed, and LD_ABS/LD_IND give r0 a
+ * number and leave r1..r5 uninitialised, as a call does.
  * It is conservative (a join of two kinds is "mixed", refused on use):
  * it may refuse a clean program, never accepts a leaking one of the shapes
  * dgen.h and the minimizer make. It is also run on every generated program
@@ -68,6 +71,7 @@ struct walk {
 	int line;
 	size_t pc;       /* the slot being walked */
 	bool changed_fn; /* a callee's entry or a return changed */
+	bool skb;        /* a socket filter: __sk_buff, LD_ABS/LD_IND */
 };
 
 /* Mark the walk bad at the current slot (line: which rule, for debugging). */
@@ -236,6 +240,7 @@ static void helper(struct walk *w, struct state *s, int32_t id)
 		if (r[1].kind != K_CTX)
 		BAD(w, __LINE__);
 		break;
+	case DG_H_SKB_LOAD_BYTES:
 	case DG_H_LOAD_BYTES:
 	case DG_H_STORE_BYTES:
 		if (r[1].kind != K_CTX || !is_scalar(r[2]) || !is_scalar(r[4]) || !r[4].known)
@@ -243,7 +248,7 @@ static void helper(struct walk *w, struct state *s, int32_t id)
 		if (!w->bad && id == DG_H_STORE_BYTES)
 			if (!read_ok(s, r[3], 0, r[4].c))
 		BAD(w, __LINE__);
-		if (!w->bad && id == DG_H_LOAD_BYTES)
+		if (!w->bad && id != DG_H_STORE_BYTES)
 			write_mem(s, r[3], 0, r[4].c);
 		break;
 	default:
@@ -367,8 +372,9 @@ static void walk_fn(struct walk *w, int f)
 				struct reg b = s.r[in->src];
 				unsigned sz = mem_size(in->code);
 				if (b.kind == K_CTX) {
-					/* xdp_md: data, data_end, data_meta; the rest numbers */
-					s.r[in->dst] = in->off < 12 ? mk(K_PTR) : scalar(false, 0);
+					/* xdp_md: data, data_end, data_meta; the rest numbers
+					 * (a socket filter's __sk_buff: all numbers) */
+					s.r[in->dst] = in->off < 12 && !w->skb ? mk(K_PTR) : scalar(false, 0);
 				} else {
 					if (!read_ok(&s, b, in->off, sz))
 		BAD(w, __LINE__);
@@ -386,7 +392,9 @@ static void walk_fn(struct walk *w, int f)
 				struct reg b = s.r[in->dst];
 				unsigned sz = mem_size(in->code);
 				bool atomic = (in->code & 0xe0) == BI_ATOMIC;
-				if (b.kind != K_PTR && b.kind != K_STACK)
+				/* a socket filter stores into cb[] */
+				bool ctx_ok = w->skb && b.kind == K_CTX && !atomic;
+				if (b.kind != K_PTR && b.kind != K_STACK && !ctx_ok)
 					BAD(w, __LINE__);
 				if (cls == BI_STX)
 					if (!is_scalar(s.r[in->src]))
@@ -469,6 +477,18 @@ static void walk_fn(struct walk *w, int f)
 					changed |= flow(w, (size_t)t, &taken);
 					s = fall;
 				}
+			} else if (w->skb && (in->code & 0xe0) == BI_ABS) {
+				/* r0 = packet bytes (or the program ends with 0);
+				 * r1..r5 are gone, as after a call */
+				for (int i = 1; i <= 5; i++)
+					s.r[i] = mk(K_UNINIT);
+				s.r[0] = scalar(false, 0);
+			} else if (w->skb && (in->code & 0xe0) == BI_IND) {
+				if (!is_scalar(s.r[in->src]))
+					BAD(w, __LINE__);
+				for (int i = 1; i <= 5; i++)
+					s.r[i] = mk(K_UNINIT);
+				s.r[0] = scalar(false, 0);
 			} else {
 				BAD(w, __LINE__); /* LD_ABS / LD_IND: not in XDP */
 			}
@@ -481,11 +501,11 @@ static void walk_fn(struct walk *w, int f)
 	}
 }
 
-bool dt_clean(const struct bpfvm_insn *p, size_t n, long *bad_pc, int *rule)
+bool dt_clean(const struct bpfvm_insn *p, size_t n, bool skb, long *bad_pc, int *rule)
 {
 	struct walk w;
 	memset(&w, 0, sizeof(w));
-	w.p = p, w.n = n;
+	w.p = p, w.n = n, w.skb = skb;
 	w.in = calloc(n + 1, sizeof(*w.in));
 	if (!w.in)
 		return false;

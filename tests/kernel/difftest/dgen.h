@@ -1,6 +1,7 @@
 /*
- * dgen.h - random XDP programs that the Linux verifier accepts, for the
- * execution differential against the running kernel (difftest.c).
+ * dgen.h - random XDP and socket-filter programs that the Linux verifier
+ * accepts, for the execution differential against the running kernel
+ * (difftest.c).
  *
  * Where vgen.h (tests/fuzz) writes programs near the verifier's safety
  * boundaries, to be refused or not, this generator writes programs that
@@ -35,6 +36,16 @@
  *   - helper calls clear r1..r5; r0 is a scalar after integer helpers.
  * Stack per frame: scratch [-64, 0), map key at [-68, -64); main's epilogue
  * saves its registers at [-136, -72).
+ *
+ * Socket filters (dg.skb; ctx struct __sk_buff) have no direct packet
+ * access: where an XDP program touches the packet, a socket filter uses
+ * LD_ABS/LD_IND (B, H, W; in and out of the packet, at SKF_NET_OFF and
+ * SKF_LL_OFF too; main only: the kernel refuses them in subprograms
+ * without BTF) or bpf_skb_load_bytes, reads the __sk_buff fields a socket
+ * filter may read (narrow loads too) and reads and writes cb[]. LD_ABS/LD_IND
+ * clobber r1..r5 as a helper call does, and end the program with r0 = 0
+ * outside the packet. No csum_diff (the kernel refuses it for the type), no
+ * adjust or xdp helpers.
  */
 #ifndef BPFVM_TESTS_DGEN_H
 #define BPFVM_TESTS_DGEN_H
@@ -61,6 +72,7 @@
 #define DG_H_LOOKUP 1
 #define DG_H_UPDATE 2
 #define DG_H_DELETE 3
+#define DG_H_SKB_LOAD_BYTES 26
 #define DG_H_CSUM_DIFF 28
 #define DG_H_ADJUST_HEAD 44
 #define DG_H_ADJUST_META 54
@@ -92,10 +104,15 @@ enum dg_helper_bit {
 	DG_HB_ADJUST = 1u << 4,  /* adjust_head, _tail, _meta */
 	DG_HB_XDPBYTES = 1u << 5, /* get_buff_len, load_bytes, store_bytes */
 	DG_HB_UPDATE_LOCK = 1u << 6, /* update with BPF_F_LOCK (an array has no lock) */
+	DG_HB_SKBBYTES = 1u << 7, /* socket filters: bpf_skb_load_bytes */
+	DG_HB_LDABS = 1u << 8,    /* socket filters: LD_ABS / LD_IND */
+	DG_HB_LDNEG = 1u << 9,    /* their offsets at SKF_NET_OFF / SKF_LL_OFF */
+	DG_HB_CB = 1u << 10,      /* socket filters: stores into cb[] */
 };
 
 static const char *const dg_leave_out_names[] = {
 	"lookup", "update", "delete", "csum_diff", "adjust", "xdp_bytes", "update_lock",
+	"skb_bytes", "ld_abs", "ld_neg", "cb_store",
 };
 
 /* The bit of helper id, 0 for one the generator does not call. */
@@ -108,6 +125,7 @@ static inline unsigned dg_helper_bit(int id)
 	case DG_H_CSUM_DIFF: return DG_HB_CSUM;
 	case DG_H_ADJUST_HEAD: case DG_H_ADJUST_TAIL: case DG_H_ADJUST_META: return DG_HB_ADJUST;
 	case DG_H_BUFF_LEN: case DG_H_LOAD_BYTES: case DG_H_STORE_BYTES: return DG_HB_XDPBYTES;
+	case DG_H_SKB_LOAD_BYTES: return DG_HB_SKBBYTES;
 	default: return 0;
 	}
 }
@@ -122,6 +140,7 @@ struct dg {
 	size_t n;
 	unsigned feat;
 	unsigned nohelp; /* dg_helper_bit()s not to call */
+	bool skb;       /* a socket filter (else XDP) */
 	uint16_t scal;  /* registers holding an initialised scalar */
 	uint16_t resv;  /* registers never written */
 	uint16_t busy;  /* pointers a block still needs: not written either */
@@ -648,12 +667,52 @@ static inline void dg_memarg(struct dg *g, unsigned reg, unsigned len)
 	g->scal &= (uint16_t)~DG_REG(reg);
 }
 
+/* Socket filters: bpf_skb_load_bytes(ctx, off, to, len) into the scratch
+ * stack or the map value; off mostly inside the packet, some edges, some a
+ * scalar (out of the packet, it zeroes `to` and returns -EFAULT). */
+static inline void dg_skb_load_bytes(struct dg *g)
+{
+	static const int32_t offs[] = { 0, 1, 5, 6, 13, 14, 19, 20, 30, 40, 45, 46, 50, 86, 100,
+					113, 114, 185, 186, 1485, 1486, 0xffff, -1, INT32_MAX,
+					INT32_MIN };
+	unsigned len = 1 + dg_rand(g, 32);
+	uint16_t busy = g->busy;
+	g->busy |= DG_ARGS;
+	if (dg_chance(g, 1, 5)) {
+		int s = dg_scalar(g);
+		if (s != 2)
+			DG_EMIT(g, I_MOV64_REG(2, s));
+	} else if (dg_chance(g, 1, 2)) {
+		DG_EMIT(g, I_MOV64_IMM(2, (int32_t)dg_rand(g, 48)));
+	} else {
+		DG_EMIT(g, I_MOV64_IMM(2, offs[dg_rand(g, sizeof(offs) / sizeof(offs[0]))]));
+	}
+	dg_memarg(g, 3, len);
+	DG_EMIT(g, I_MOV64_IMM(4, (int32_t)len));
+	DG_EMIT(g, I_MOV64_REG(1, 6));
+	DG_EMIT(g, I_CALL(DG_H_SKB_LOAD_BYTES));
+	g->busy = busy;
+	dg_after_call(g);
+}
+
 static inline void dg_helper(struct dg *g)
 {
 	static const unsigned bit[] = { DG_HB_LOOKUP, DG_HB_LOOKUP, DG_HB_UPDATE, DG_HB_DELETE,
 					DG_HB_CSUM, DG_HB_CSUM, DG_HB_ADJUST, DG_HB_ADJUST,
 					DG_HB_ADJUST, DG_HB_XDPBYTES, DG_HB_XDPBYTES };
 	unsigned k = dg_rand(g, 11);
+	if (g->skb && k >= 4) {
+		/* no csum_diff (refused for socket filters), adjust or xdp
+		 * bytes: bpf_skb_load_bytes, or a map helper */
+		if (k < 8) {
+			if (g->nohelp & DG_HB_SKBBYTES)
+				dg_alu(g);
+			else
+				dg_skb_load_bytes(g);
+			return;
+		}
+		k -= 8;
+	}
 	if (g->nohelp & bit[k] || (bit[k] == DG_HB_XDPBYTES && !(g->feat & DG_F_XDPBYTES))) {
 		dg_alu(g);
 		return;
@@ -832,6 +891,107 @@ static inline void dg_ctx_field(struct dg *g)
 	g->scal |= DG_REG(dst);
 }
 
+/* Socket filters: a field of struct __sk_buff. cb[] is loaded (plain or
+ * sign-extending) or stored at any aligned size (DW at cb[0] and cb[2]);
+ * the others are loaded whole or narrow (1, 2 bytes inside). All hold the
+ * same values in the kernel's test run and in difftest's bpfvm context
+ * (harness.c). */
+static inline void dg_skb_field(struct dg *g)
+{
+	static const int16_t fields[] = { 0, 4, 8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 68, 84,
+					  164, 176 };
+	int base = 6; /* the context, in main and in every subprogram */
+	if (dg_chance(g, 2, 5)) {
+		unsigned sz = dg_size(g);
+		int16_t off = (int16_t)(48 + sz * dg_rand(g, 20 / sz));
+		uint8_t sc = dg_size_code(sz);
+		unsigned k = dg_rand(g, 5);
+		if (k >= 3 && g->nohelp & DG_HB_CB)
+			k = 0;
+		if (k == 2 && (!(g->feat & DG_F_LDSX) || sz == 8))
+			k = 1;
+		if (k <= 2) {
+			int dst = dg_dst(g, 0);
+			if (k == 2)
+				DG_EMIT(g, I_LDXSX(sc, dst, base, off));
+			else
+				DG_EMIT(g, I_LDX(sc, dst, base, off));
+			g->scal |= DG_REG(dst);
+		} else if (k == 3) {
+			DG_EMIT(g, I_STX(sc, base, dg_scalar(g), off));
+		} else {
+			DG_EMIT(g, I_ST(sc, base, off, dg_imm(g)));
+		}
+		return;
+	}
+	unsigned sz = 1u << dg_rand(g, 3);
+	int16_t off = (int16_t)(fields[dg_rand(g, sizeof(fields) / sizeof(fields[0]))] +
+				(int)(sz * dg_rand(g, 4 / sz)));
+	int dst = dg_dst(g, 0);
+	DG_EMIT(g, I_LDX(dg_size_code(sz), dst, base, off));
+	g->scal |= DG_REG(dst);
+}
+
+/* An LD_ABS/IND offset: mostly inside the first bytes of the packet (the
+ * kernel's test run starts it at the network header: 0 to 1486 bytes
+ * here), some at its edges or far out, some at SKF_NET_OFF (the network
+ * header) and SKF_LL_OFF (the Ethernet header) plus a little. */
+static inline int32_t dg_ld_off(struct dg *g)
+{
+	static const int32_t edges[] = { 0, 1, 5, 6, 18, 19, 20, 26, 28, 38, 40, 44, 46, 47, 49,
+					 50, 84, 86, 112, 114, 184, 186, 496, 498, 1484, 1486,
+					 0xffff, 0x7fffffff, -1, -2, -4, -0x1000, INT32_MIN };
+	static const int32_t neg[] = { -0x100000, -0x200000, -0x100001, -0x200001,
+				       -0x100000 + 0xfffff, -0x1000 };
+	unsigned k = dg_rand(g, 20);
+	if (k < 3 && !(g->nohelp & DG_HB_LDNEG)) {
+		if (k == 0)
+			return neg[dg_rand(g, sizeof(neg) / sizeof(neg[0]))];
+		/* SKF_LL_OFF + k: the Ethernet header from k = 0, the
+		 * network header from k = 14 */
+		return k == 1 ? -0x200000 + (int32_t)dg_rand(g, 40) : -0x100000 + (int32_t)dg_rand(g, 24);
+	}
+	if (k < 6)
+		return edges[dg_rand(g, sizeof(edges) / sizeof(edges[0]))];
+	return (int32_t)dg_rand(g, 24);
+}
+
+/* Socket filters: r0 = a packet load through LD_ABS or LD_IND (in main;
+ * in a subprogram a context field instead). LD_IND's register is a
+ * scalar, masked or not, and its offset wraps at 32 bits in the kernel. */
+static inline void dg_ldabs(struct dg *g)
+{
+	if (g->frame || g->nohelp & DG_HB_LDABS) {
+		dg_skb_field(g);
+		return;
+	}
+	static const uint8_t sizes[] = { BI_B, BI_H, BI_W };
+	uint8_t sc = sizes[dg_rand(g, 3)];
+	if (dg_chance(g, 1, 2)) {
+		DG_EMIT(g, I_LD_ABS(sc, dg_ld_off(g)));
+	} else {
+		static const int32_t masks[] = { 1, 7, 15, 31, 63, 0xff, 0xffff };
+		static const int32_t wide[] = { INT32_MIN, INT32_MIN + 5, INT32_MAX, -1, -14,
+						-0x100000, -0x200000, 0x7fe00001, 0x7ff00001 };
+		int s = dg_scalar(g);
+		int32_t imm;
+		if (dg_chance(g, 2, 3)) {
+			int u = dg_dst(g, 0);
+			if (u != s)
+				DG_EMIT(g, I_MOV64_REG(u, s));
+			DG_EMIT(g, I_ALU64_IMM(BI_AND, u, masks[dg_rand(g, sizeof(masks) / 4)]));
+			g->scal |= DG_REG(u);
+			s = u;
+			imm = dg_chance(g, 4, 5) ? (int32_t)dg_rand(g, 16) : dg_ld_off(g);
+		} else {
+			imm = dg_chance(g, 1, 2) || g->nohelp & DG_HB_LDNEG
+				      ? dg_ld_off(g) : wide[dg_rand(g, sizeof(wide) / 4)];
+		}
+		DG_EMIT(g, I_LD_IND(sc, s, imm));
+	}
+	dg_after_call(g);
+}
+
 static inline void dg_stmt(struct dg *g)
 {
 	unsigned k = dg_rand(g, 100);
@@ -843,6 +1003,10 @@ static inline void dg_stmt(struct dg *g)
 		dg_stack(g);
 	else if (k < 57)
 		dg_mapval(g);
+	else if (k < 64 && g->skb)
+		dg_ldabs(g);
+	else if (k < 67 && g->skb)
+		dg_skb_field(g);
 	else if (k < 67)
 		dg_packet(g);
 	else if (k < 77 && g->depth < 3)
@@ -853,6 +1017,8 @@ static inline void dg_stmt(struct dg *g)
 		dg_call(g);
 	else if (k < 96)
 		dg_helper(g);
+	else if (k < 97 && g->skb)
+		dg_skb_field(g);
 	else if (k < 97)
 		dg_ctx_field(g);
 	else
@@ -884,14 +1050,28 @@ static inline void dg_init_scratch(struct dg *g)
 static inline void dg_main_prologue(struct dg *g)
 {
 	DG_EMIT(g, I_MOV64_REG(6, 1));
-	DG_EMIT(g, I_LDX(BI_W, 2, 6, 0));
-	DG_EMIT(g, I_LDX(BI_W, 3, 6, 4));
-	DG_EMIT(g, I_MOV64_REG(4, 2));
-	DG_EMIT(g, I_ALU64_IMM(BI_ADD, 4, 14));
-	g->early[g->nearly++] = DG_EMIT(g, I_JMP_REG(BI_JGT, 4, 3, 0));
-	/* r8, r9: packet bytes (unknown to the verifier) */
-	DG_EMIT(g, I_LDX(BI_DW, 8, 2, (int16_t)dg_rand(g, 7)));
-	DG_EMIT(g, I_LDX(dg_size_code(1u << dg_rand(g, 3)), 9, 2, (int16_t)dg_rand(g, 10)));
+	if (g->skb) {
+		/* r8: packet bytes through LD_ABS (a packet too short ends the
+		 * program here, with 0) or the length; r9: a context field */
+		if (!(g->nohelp & DG_HB_LDABS) && dg_chance(g, 3, 4)) {
+			static const uint8_t sizes[] = { BI_B, BI_H, BI_W };
+			DG_EMIT(g, I_LD_ABS(sizes[dg_rand(g, 3)], (int32_t)dg_rand(g, 9)));
+			DG_EMIT(g, I_MOV64_REG(8, 0));
+		} else {
+			DG_EMIT(g, I_LDX(BI_W, 8, 6, 0));
+		}
+		static const int16_t f[] = { 0, 4, 16, 48, 52, 64 };
+		DG_EMIT(g, I_LDX(BI_W, 9, 6, f[dg_rand(g, sizeof(f) / sizeof(f[0]))]));
+	} else {
+		DG_EMIT(g, I_LDX(BI_W, 2, 6, 0));
+		DG_EMIT(g, I_LDX(BI_W, 3, 6, 4));
+		DG_EMIT(g, I_MOV64_REG(4, 2));
+		DG_EMIT(g, I_ALU64_IMM(BI_ADD, 4, 14));
+		g->early[g->nearly++] = DG_EMIT(g, I_JMP_REG(BI_JGT, 4, 3, 0));
+		/* r8, r9: packet bytes (unknown to the verifier) */
+		DG_EMIT(g, I_LDX(BI_DW, 8, 2, (int16_t)dg_rand(g, 7)));
+		DG_EMIT(g, I_LDX(dg_size_code(1u << dg_rand(g, 3)), 9, 2, (int16_t)dg_rand(g, 10)));
+	}
 	g->scal = DG_REG(8) | DG_REG(9);
 	DG_EMIT(g, I_ST(BI_W, 10, DG_KEY_OFF, (int32_t)dg_rand(g, DG_VALS_ENTRIES)));
 	dg_ldmap(g, 1, DG_MAP_VALS);
@@ -915,7 +1095,8 @@ static inline void dg_main_prologue(struct dg *g)
 }
 
 /* main's epilogue: save the scalars, dump them and the scratch stack into
- * "out", return the saved r0. */
+ * "out", return the saved r0 (XDP: the action; a socket filter: the bytes
+ * to keep). */
 static inline void dg_main_epilogue(struct dg *g)
 {
 	static const int regs[] = { 0, 1, 2, 3, 4, 5, 8, 9 };
@@ -939,7 +1120,7 @@ static inline void dg_main_epilogue(struct dg *g)
 	dg_patch(g, j);
 	DG_EMIT(g, I_LDX(BI_DW, 0, 10, DG_SAVE_OFF - 8));
 	DG_EMIT(g, I_EXIT());
-	/* the early exit: XDP_ABORTED */
+	/* the early exit: XDP_ABORTED; a socket filter drops */
 	size_t early = DG_EMIT(g, I_MOV64_IMM(0, 0));
 	DG_EMIT(g, I_EXIT());
 	for (int i = 0; i < g->nearly && !g->full; i++)
@@ -950,14 +1131,14 @@ static inline void dg_main_epilogue(struct dg *g)
  * Generate one program into out[DG_MAX] from the byte source; returns the
  * slot count, or 0 when the program did not fit (the caller draws another).
  * feat: the dg_feature bits the kernel has; nohelp: the dg_helper_bits
- * to leave out.
+ * to leave out; skb: a socket filter, else an XDP program.
  */
 static inline size_t dg_program(struct vgen_src *s, struct bpfvm_insn *out, unsigned feat,
-				unsigned nohelp)
+				unsigned nohelp, bool skb)
 {
 	struct dg g;
 	memset(&g, 0, sizeof(g));
-	g.s = s, g.p = out, g.feat = feat, g.nohelp = nohelp;
+	g.s = s, g.p = out, g.feat = feat, g.nohelp = nohelp, g.skb = skb;
 	g.nsub = (int)dg_rand(&g, DG_MAX_SUB + 1);
 	if (g.nsub && dg_chance(&g, 1, 2))
 		g.nsub = 0;

@@ -1,23 +1,28 @@
 /*
- * difftest.c - random XDP programs run in the kernel and in bpfvm, and
- * compared.
+ * difftest.c - random XDP and socket-filter programs run in the kernel and
+ * in bpfvm, and compared.
  *
  * Each program (dgen.h) is loaded into the kernel (bpf_prog_load) and into
- * bpfvm (verified, prog_type XDP) twice: once for the interpreter, once for
- * the JIT. Each runs on the same packets from the same map contents: the
- * kernel through BPF_PROG_TEST_RUN, bpfvm in a frame laid out as the
+ * bpfvm (verified, prog_type XDP or SOCKET_FILTER) twice: once for the
+ * interpreter, once for the JIT. Each runs on the same packets from the
+ * same map contents (and, for a socket filter, the same __sk_buff fields):
+ * the kernel through BPF_PROG_TEST_RUN, bpfvm in a frame laid out as the
  * kernel's test run lays it out. Compared after each run: the return
- * value, the packet (bytes, length, metadata length) and both maps.
+ * value, the packet (bytes, length, metadata length), a socket filter's
+ * cb[] and both maps.
  *
  *   difftest [--seed S|time] [--count N] [--seconds T|--hours H]
- *            [--report SECS] [--save DIR] [--packets K] [--leave-out LIST]
- *            [--check-gen] [--dump] [--quiet]
+ *            [--type xdp|socket|mixed] [--report SECS] [--save DIR]
+ *            [--packets K] [--leave-out LIST] [--check-gen] [--dump] [--quiet]
  *   difftest --replay FILE|DIR...
  *
- * Program i of a batch has seed S + i; `--seed S+i --count 1 --dump` (with
- * the same --leave-out) shows it again. --leave-out keeps parts of the
- * generator out (lookup, update, delete, csum_diff, adjust, xdp_bytes,
- * update_lock) while a known bug in them would flood the run. --check-gen
+ * --type mixed (the default) makes program i a socket filter or an XDP
+ * program by its seed, about half each; a mismatch's saved command names
+ * the type it had. Program i of a batch has seed S + i; `--seed S+i
+ * --count 1 --type T --dump` (with the same --leave-out) shows it again.
+ * --leave-out keeps parts of the generator out (lookup, update, delete,
+ * csum_diff, adjust, xdp_bytes, update_lock, skb_bytes, ld_abs, ld_neg,
+ * cb_store) while a known bug in them would flood the run. --check-gen
  * also runs dt_clean() on every generated program: the generator's
  * invariants. On a mismatch the program is minimized (dt_minimize()); the
  * first of each class is printed and, with --save, written to DIR as a
@@ -51,7 +56,19 @@ static double now_s(void)
 struct stats {
 	uint64_t generated, kernel_ok, bpfvm_ok, jit_ok, compared, runs, mismatches;
 	uint64_t gaps, unsound, both_refuse, jit_refused, kernel_run_err, unclean;
+	/* by enum dt_type */
+	uint64_t t_generated[2], t_compared[2], t_mismatches[2], t_gaps[2];
 };
+
+static const char *const type_names[] = { "xdp", "socket", "mixed" };
+#define TYPE_MIXED 2
+
+/* The type of program seed in a mixed run: half each, from the seed
+ * alone, so that `--seed S --count 1 --type T` makes the same program. */
+static enum dt_type mixed_type(uint64_t seed)
+{
+	return (seed * 0x9e3779b97f4a7c15ull) >> 63 ? DT_SOCKET : DT_XDP;
+}
 
 /* Messages counted by class (the text without its numbers). */
 struct tally {
@@ -110,6 +127,12 @@ static void report(const struct stats *st, double t0, const char *tag)
 	       tag, dt, st->generated, dt > 0 ? (double)st->generated / dt : 0.0, st->kernel_ok,
 	       st->bpfvm_ok, st->jit_ok, st->compared, st->runs, st->mismatches, st->gaps,
 	       st->unsound, st->both_refuse);
+	for (int t = 0; t < 2; t++)
+		if (st->t_generated[t])
+			printf("  %-6s %" PRIu64 " programs, compared %" PRIu64 ", mismatches %" PRIu64
+			       ", precision gaps %" PRIu64 "\n",
+			       type_names[t], st->t_generated[t], st->t_compared[t],
+			       st->t_mismatches[t], st->t_gaps[t]);
 	fflush(stdout);
 }
 
@@ -172,8 +195,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: difftest [--seed S|time] [--count N] [--seconds T|--hours H]\n"
-		"                [--report SECS] [--save DIR] [--packets K] [--leave-out LIST]\n"
-		"                [--check-gen] [--dump] [--quiet]\n"
+		"                [--type xdp|socket|mixed] [--report SECS] [--save DIR]\n"
+		"                [--packets K] [--leave-out LIST] [--check-gen] [--dump] [--quiet]\n"
 		"       difftest --replay FILE|DIR...\n");
 }
 
@@ -183,6 +206,7 @@ int main(int argc, char **argv)
 	double seconds = 0, every = 0;
 	const char *save = NULL;
 	int npkt = 2;
+	int type_opt = TYPE_MIXED;
 	unsigned nohelp = 0;
 	bool dump = false, quiet = false, replay = false, check_gen = false;
 	int first_file = argc;
@@ -213,6 +237,15 @@ int main(int argc, char **argv)
 			seconds = strtod(v, NULL), i++;
 		} else if (!strcmp(a, "--hours")) {
 			seconds = strtod(v, NULL) * 3600, i++;
+		} else if (!strcmp(a, "--type")) {
+			type_opt = 0;
+			while (type_opt <= TYPE_MIXED && strcmp(v, type_names[type_opt]))
+				type_opt++;
+			if (type_opt > TYPE_MIXED) {
+				usage();
+				return 2;
+			}
+			i++;
 		} else if (!strcmp(a, "--report")) {
 			every = strtod(v, NULL), i++;
 		} else if (!strcmp(a, "--save")) {
@@ -263,13 +296,13 @@ int main(int argc, char **argv)
 	}
 	if (!count && !seconds)
 		count = 1000;
-	printf("difftest: seed %#" PRIx64 ", %s%" PRIu64 " programs%s, %d packets each; "
+	printf("difftest: seed %#" PRIx64 ", %s%" PRIu64 " %s programs%s, %d packets each; "
 	       "kernel features %#x%s\n",
-	       seed, count ? "" : "up to ", count ? count : UINT64_MAX, seconds ? " (timed)" : "",
-	       npkt, env.feat, nohelp ? "; some helpers left out" : "");
+	       seed, count ? "" : "up to ", count ? count : UINT64_MAX, type_names[type_opt],
+	       seconds ? " (timed)" : "", npkt, env.feat, nohelp ? "; some helpers left out" : "");
 
 	static struct dt_case tc;
-	char gen_args[sizeof(tc.gen_args)] = "";
+	char gen_args[128] = "";
 	for (unsigned b = 0; b < N_LEAVE; b++)
 		if (nohelp & 1u << b)
 			snprintf(gen_args + strlen(gen_args), sizeof(gen_args) - strlen(gen_args),
@@ -288,15 +321,17 @@ int main(int argc, char **argv)
 			last = now_s();
 		}
 		uint64_t pseed = seed + i;
-		if (!dt_case_make(&tc, pseed, env.feat, nohelp, npkt))
+		enum dt_type type = type_opt == TYPE_MIXED ? mixed_type(pseed) : (enum dt_type)type_opt;
+		if (!dt_case_make(&tc, pseed, type, env.feat, nohelp, npkt))
 			continue;
-		memcpy(tc.gen_args, gen_args, sizeof(gen_args));
+		snprintf(tc.gen_args, sizeof(tc.gen_args), " --type %s%s", type_names[type], gen_args);
 		st.generated++;
+		st.t_generated[type]++;
 		if (dump)
 			dt_case_print(&tc, stdout);
 		long bad_pc;
 		int rule;
-		if (check_gen && !dt_clean(tc.insns, tc.n, &bad_pc, &rule)) {
+		if (check_gen && !dt_clean(tc.insns, tc.n, type == DT_SOCKET, &bad_pc, &rule)) {
 			/* the generator broke one of its invariants (dgen.h) */
 			if (st.unclean++ < 3) {
 				printf("UNCLEAN seed %#" PRIx64 ": the generator leaks an address or "
@@ -324,6 +359,7 @@ int main(int argc, char **argv)
 		st.kernel_ok++;
 		if (!o.bpfvm_ok) {
 			st.gaps++;
+			st.t_gaps[type]++;
 			tally_add(gap_tally, o.bpfvm_msg, pseed);
 			if (printed_gaps++ < 3 && !quiet)
 				printf("GAP seed %#" PRIx64 ": the kernel accepts, bpfvm refuses: %s\n",
@@ -340,10 +376,12 @@ int main(int argc, char **argv)
 			st.jit_ok++;
 		}
 		st.compared++;
+		st.t_compared[type]++;
 		st.runs += (uint64_t)o.runs;
 		st.kernel_run_err += (uint64_t)o.kernel_run_err;
 		if (o.diff) {
 			st.mismatches++;
+			st.t_mismatches[type]++;
 			printf("MISMATCH seed %#" PRIx64 ":\n%s", pseed, o.report);
 			dt_outcome_close(&o);
 			on_mismatch(&env, &tc, save);
@@ -354,7 +392,8 @@ int main(int argc, char **argv)
 	report(&st, t0, "difftest: done in");
 	if (nclasses) {
 		printf("mismatch classes (engines | place << 4 | helpers << 12, or engines | 1 << 11 | "
-		       "errno << 12 | bpfvm's errno << 24; see dt_minimize()):\n");
+		       "errno << 12 | bpfvm's errno << 24; | 1 << 40 for socket filters; see "
+		       "dt_minimize()):\n");
 		for (int c = 0; c < nclasses; c++)
 			printf("  %#8lx  %6" PRIu64 " mismatches, first: seed %#" PRIx64 "\n",
 			       classes[c].cls, classes[c].count, classes[c].seed);

@@ -1,7 +1,8 @@
 /*
  * difftest.h - the pieces of the kernel execution differential: the two
- * sides (kernel, bpfvm), one test case (a program, its packets and its
- * map contents), the comparison, the minimizer and the regression files.
+ * sides (kernel, bpfvm), one test case (a program of a type, its packets,
+ * its context and its map contents), the comparison, the minimizer and the
+ * regression files.
  * harness.c implements them; difftest.c drives batches and replays.
  */
 #ifndef BPFVM_TESTS_DIFFTEST_H
@@ -30,16 +31,30 @@ struct dt_env {
 	unsigned feat;
 };
 
+/* The program types compared (difftest --type). */
+enum dt_type { DT_XDP, DT_SOCKET };
+
+/* A socket filter's __sk_buff fields that BPF_PROG_TEST_RUN takes in
+ * ctx_in and that the program can read (cb[] also write); the rest are
+ * the test run's (harness.c). */
+struct dt_skb_in {
+	uint32_t mark, priority, ingress_ifindex;
+	uint32_t cb[5];
+	uint32_t gso_segs, gso_size;
+};
+
 /* One test: a program and what it runs on. */
 struct dt_case {
 	uint64_t seed;
-	char gen_args[128]; /* the generator options besides the seed, as difftest takes them */
+	enum dt_type type;
+	char gen_args[160]; /* the generator options besides the seed, as difftest takes them */
 	size_t n;
 	struct bpfvm_insn insns[DG_MAX];
 	uint8_t vals[DG_VALS_ENTRIES][DG_VALS_SIZE];
 	int npkt;
 	uint32_t pkt_len[DT_NPKT];
 	uint8_t pkt[DT_NPKT][DT_MAX_PKT];
+	struct dt_skb_in skb; /* socket filters: the context in, per run */
 };
 
 /* What one run left behind. */
@@ -52,6 +67,7 @@ struct dt_result {
 	uint8_t data[DT_OUT_MAX];
 	uint8_t vals[DG_VALS_ENTRIES][DG_VALS_SIZE];
 	uint8_t out[DG_OUT_SIZE];
+	uint32_t cb[5];   /* socket filters: __sk_buff cb[] after the run */
 };
 
 /* Which engines differed from the reference (the kernel, or in a replay
@@ -75,10 +91,10 @@ bool dt_kernel_available(void);
 int dt_env_init(struct dt_env *env, bool kernel);
 void dt_env_fini(struct dt_env *env);
 
-/* Build case tc from seed: the program and its inputs. false when the
- * generator ran out of room (draw another seed). */
-bool dt_case_make(struct dt_case *tc, uint64_t seed, unsigned feat, unsigned nohelp,
-		  int npkt);
+/* Build case tc of type from seed: the program and its inputs. false when
+ * the generator ran out of room (draw another seed). */
+bool dt_case_make(struct dt_case *tc, uint64_t seed, enum dt_type type, unsigned feat,
+		  unsigned nohelp, int npkt);
 /* The program as assembly, with its inputs as `#!` lines (the regression
  * file format, see harness.c). */
 void dt_case_print(const struct dt_case *tc, FILE *f);
@@ -101,9 +117,10 @@ void dt_regression_write(struct dt_env *env, const struct dt_case *tc, size_t n0
 
 /* Whether the program keeps addresses and uninitialised stack out of its
  * results (clean.c): conservative, for the minimizer's candidates and as a
- * check of the generator. bad_pc, rule (may be NULL): the slot where it
- * found a leak (-1: none) and the line of clean.c's rule. */
-bool dt_clean(const struct bpfvm_insn *insns, size_t n, long *bad_pc, int *rule);
+ * check of the generator. skb: a socket filter (else XDP). bad_pc, rule
+ * (may be NULL): the slot where it found a leak (-1: none) and the line of
+ * clean.c's rule. */
+bool dt_clean(const struct bpfvm_insn *insns, size_t n, bool skb, long *bad_pc, int *rule);
 
 /* Replay regression files (or every *.txt of a directory). Returns the
  * exit status: 0, or 1 when a file not marked known fails. */

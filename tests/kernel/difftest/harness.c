@@ -11,12 +11,30 @@
  * of reach, as the kernel's test run lays out its buffer, with
  * ingress_ifindex 1 (the loopback device the kernel's test run uses).
  *
+ * Socket filters: the kernel's test run (bpf_prog_test_run_skb) builds an
+ * skb on the loopback device, runs eth_type_trans() on it, which pulls
+ * the Ethernet header: the program sees the packet from the network
+ * header (LD_ABS offset 0, skb->len = bytes - 14), the Ethernet header 14
+ * bytes before it (SKF_LL_OFF), and gives back the bytes with those 14
+ * zeroed. bpfvm gets the same: its LD_ABS packet and ctx->data start at
+ * the network header, and its __sk_buff holds what the test run's skb
+ * holds: len, protocol and pkt_type as eth_type_trans() sets them on
+ * loopback (whose address is 00:00:00:00:00:00: PACKET_HOST for it,
+ * PACKET_MULTICAST for any group address, broadcast included,
+ * PACKET_OTHERHOST for the rest), ifindex 1, and mark, priority,
+ * ingress_ifindex, cb[], gso_segs, gso_size from the ctx_in both get;
+ * the rest 0. Compared: r0 (the bytes to keep), the bytes out, cb[] (the
+ * test run's ctx_out) and the maps.
+ *
  * The regression file: the program in bpfvm's LLVM syntax, which its
  * assembler reads back, and its inputs as lines the assembler takes for
  * comments:
  *   #! seed 0x...        where it came from (difftest --seed S --count 1)
  *   #! packet HEX        one line per packet the program runs on
  *   #! vals I HEX        entry I of the "vals" map before each run
+ *   #! type socket       a socket filter (no line: XDP)
+ *   #! skb mark M priority P ingress_ifindex I cb A B C D E gso_segs S gso_size Z
+ *                        a socket filter's context in (hex numbers)
  *   #! known TEXT        it still fails: a replay reports it, not fails
  */
 #include <bpf/bpf.h>
@@ -34,6 +52,12 @@
 
 #define FRAME BPFVM_XDP_FRAME_SIZE
 #define GEN_BYTES 16384
+#define ETH_HLEN 14
+
+static enum bpf_prog_type kernel_type(enum dt_type t)
+{
+	return t == DT_SOCKET ? BPF_PROG_TYPE_SOCKET_FILTER : BPF_PROG_TYPE_XDP;
+}
 
 static int silent(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -93,14 +117,15 @@ static int kernel_load(const struct dt_env *env, const struct dt_case *tc, char 
 				k[i].imm = env->kfd[k[i].imm];
 			i++;
 		}
-	int fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "difftest", "GPL", k, tc->n, NULL);
+	enum bpf_prog_type type = kernel_type(tc->type);
+	int fd = bpf_prog_load(type, "difftest", "GPL", k, tc->n, NULL);
 	if (fd >= 0)
 		return fd;
 	int rc = fd;
 	klog[0] = 0;
 	LIBBPF_OPTS(bpf_prog_load_opts, lo, .log_buf = klog, .log_size = sizeof(klog),
 		    .log_level = 1);
-	fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "difftest", "GPL", k, tc->n, &lo);
+	fd = bpf_prog_load(type, "difftest", "GPL", k, tc->n, &lo);
 	if (fd >= 0) { /* accepted with a log: should not happen */
 		close(fd);
 		snprintf(msg, msg_size, "%s (accepted when asked for a log)", strerror(-rc));
@@ -122,12 +147,49 @@ static int kernel_maps_fill(const struct dt_env *env, const struct dt_case *tc)
 	return bpf_map_update_elem(env->kfd[1], &key, zero, BPF_ANY) ? -errno : 0;
 }
 
+static void kernel_maps_read(const struct dt_env *env, struct dt_result *r)
+{
+	for (uint32_t key = 0; key < DG_VALS_ENTRIES; key++)
+		bpf_map_lookup_elem(env->kfd[0], &key, r->vals[key]);
+	uint32_t key = 0;
+	bpf_map_lookup_elem(env->kfd[1], &key, r->out);
+}
+
+/* A socket filter: the context in is tc->skb, cb[] comes back in ctx_out. */
+static void kernel_run_skb(const struct dt_env *env, int fd, const struct dt_case *tc, int p,
+			   struct dt_result *r)
+{
+	const struct dt_skb_in *in = &tc->skb;
+	struct __sk_buff ctx_in = {
+		.mark = in->mark, .priority = in->priority, .ingress_ifindex = in->ingress_ifindex,
+		.gso_segs = in->gso_segs, .gso_size = in->gso_size,
+	}, ctx_out = { 0 };
+	memcpy(ctx_in.cb, in->cb, sizeof(ctx_in.cb));
+	LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = tc->pkt[p], .data_size_in = tc->pkt_len[p],
+		    .data_out = r->data, .data_size_out = DT_OUT_MAX, .ctx_in = &ctx_in,
+		    .ctx_size_in = sizeof(ctx_in), .ctx_out = &ctx_out,
+		    .ctx_size_out = sizeof(ctx_out), .repeat = 1);
+	r->err = bpf_prog_test_run_opts(fd, &t);
+	if (r->err) {
+		snprintf(r->msg, sizeof(r->msg), "test run: %s", strerror(-r->err));
+		return;
+	}
+	r->retval = t.retval;
+	r->size = t.data_size_out;
+	memcpy(r->cb, ctx_out.cb, sizeof(r->cb));
+	kernel_maps_read(env, r);
+}
+
 static void kernel_run(const struct dt_env *env, int fd, const struct dt_case *tc, int p,
 		       struct dt_result *r)
 {
 	memset(r, 0, sizeof(*r));
 	if ((r->err = kernel_maps_fill(env, tc))) {
 		snprintf(r->msg, sizeof(r->msg), "cannot fill the maps: %s", strerror(-r->err));
+		return;
+	}
+	if (tc->type == DT_SOCKET) {
+		kernel_run_skb(env, fd, tc, p, r);
 		return;
 	}
 	struct xdp_md ctx_in = { .data_end = tc->pkt_len[p] }, ctx_out = { 0 };
@@ -143,10 +205,7 @@ static void kernel_run(const struct dt_env *env, int fd, const struct dt_case *t
 	r->retval = t.retval;
 	r->size = t.data_size_out;
 	r->metalen = ctx_out.data;
-	for (uint32_t key = 0; key < DG_VALS_ENTRIES; key++)
-		bpf_map_lookup_elem(env->kfd[0], &key, r->vals[key]);
-	uint32_t key = 0;
-	bpf_map_lookup_elem(env->kfd[1], &key, r->out);
+	kernel_maps_read(env, r);
 }
 
 /* ------------------------------------------------------------------ */
@@ -158,7 +217,7 @@ static int bpfvm_load(struct bpfvm_vm *vm, struct bpfvm_map *const maps[2],
 {
 	struct bpfvm_error err;
 	BPFVM_OPTS(bpfvm_load_opts, lo, .name = "difftest", .maps = maps, .n_maps = 2,
-		   .prog_type = BPF_PROG_TYPE_XDP, .engine = engine);
+		   .prog_type = kernel_type(tc->type), .engine = engine);
 	int rc = bpfvm_prog__load(vm, tc->insns, tc->n, &lo, prog, &err);
 	if (rc) {
 		*prog = NULL;
@@ -182,19 +241,77 @@ static int bpfvm_load(struct bpfvm_vm *vm, struct bpfvm_map *const maps[2],
 
 static _Alignas(64) uint8_t frame0[FRAME];
 
-/* Run prog (bound to maps) on packet p of tc, in frame. */
-static void bpfvm_run(struct bpfvm_map *const maps[2], const struct bpfvm_prog *prog,
-		      const struct dt_case *tc, int p, struct dt_result *r, uint8_t *frame)
+/* A 16-bit value in network byte order, as the skb's u32 fields hold it. */
+static uint32_t be16_field(uint16_t host)
 {
-	memset(r, 0, sizeof(*r));
-	static const uint8_t zero[DG_OUT_SIZE];
-	uint32_t key = 0;
-	for (key = 0; key < DG_VALS_ENTRIES; key++)
-		bpfvm_map__update(maps[0], &key, tc->vals[key], BPFVM_ANY);
-	key = 0;
-	bpfvm_map__update(maps[1], &key, zero, BPFVM_ANY);
+	uint8_t b[2] = { (uint8_t)(host >> 8), (uint8_t)host };
+	uint16_t v;
+	memcpy(&v, b, 2);
+	return v;
+}
 
-	memset(frame, 0, FRAME);
+/* protocol and pkt_type as eth_type_trans() sets them on the loopback
+ * device of the kernel's test run (see the top of the file); d is the
+ * frame from its Ethernet header, len >= ETH_HLEN. */
+static void skb_eth_type(const uint8_t *d, uint32_t len, uint32_t *protocol,
+			 uint32_t *pkt_type)
+{
+	static const uint8_t zero[6];
+	*pkt_type = !memcmp(d, zero, 6) ? 0 /* PACKET_HOST */
+		    : d[0] & 1          ? 2 /* PACKET_MULTICAST */
+					: 3; /* PACKET_OTHERHOST */
+	uint16_t type = (uint16_t)(d[12] << 8 | d[13]);
+	if (type >= 0x600)
+		*protocol = be16_field(type);
+	else if (len >= ETH_HLEN + 2 && d[14] == 0xff && d[15] == 0xff)
+		*protocol = be16_field(1); /* ETH_P_802_3 */
+	else
+		*protocol = be16_field(4); /* ETH_P_802_2 */
+}
+
+/* A socket filter: the frame at frame + BPFVM_XDP_HEADROOM, the skb from
+ * its network header, read-only (a socket filter cannot write it). */
+static void bpfvm_run_skb(const struct bpfvm_prog *prog, const struct dt_case *tc, int p,
+			  struct dt_result *r, uint8_t *frame)
+{
+	uint8_t *mac = frame + BPFVM_XDP_HEADROOM;
+	uint32_t len = tc->pkt_len[p];
+	memcpy(mac, tc->pkt[p], len);
+	struct bpfvm_skb_ctx x = {
+		.data = mac + ETH_HLEN, .data_end = mac + len, .data_meta = mac + ETH_HLEN,
+		.len = len - ETH_HLEN, .mark = tc->skb.mark, .priority = tc->skb.priority,
+		.ingress_ifindex = tc->skb.ingress_ifindex, .ifindex = 1,
+		/* the skb's gso_size is a u16 (skb_shared_info): the test run
+		 * keeps the low half of ctx_in's */
+		.gso_segs = tc->skb.gso_segs, .gso_size = tc->skb.gso_size & 0xffff,
+		.data_hard_start = mac, .data_hard_end = mac + len,
+	};
+	memcpy(x.cb, tc->skb.cb, sizeof(x.cb));
+	skb_eth_type(mac, len, &x.protocol, &x.pkt_type);
+	struct bpfvm_region reg = { frame, FRAME, false };
+	BPFVM_OPTS(bpfvm_run_opts, ro, .regions = &reg, .n_regions = 1, .insn_budget = 10000000,
+		   .packet = x.data, .packet_len = x.len);
+	struct bpfvm_error err;
+	uint64_t r0 = 0;
+	r->err = bpfvm_prog__run(prog, &x, sizeof(x), &ro, &r0, &err);
+	if (r->err) {
+		bpfvm_error__format(&err, r->msg, sizeof(r->msg));
+		return;
+	}
+	r->retval = (uint32_t)r0;
+	/* what the test run gives back: the Ethernet header zeroed, then the
+	 * skb's bytes */
+	const uint8_t *from = x.data, *to = x.data_end;
+	r->size = (uint32_t)(to - from) + ETH_HLEN;
+	memcpy(r->data + ETH_HLEN, from, r->size < DT_OUT_MAX ? r->size - ETH_HLEN
+							      : DT_OUT_MAX - ETH_HLEN);
+	memcpy(r->cb, x.cb, sizeof(r->cb));
+}
+
+/* An XDP program: the frame laid out as the kernel's test run lays it out. */
+static void bpfvm_run_xdp(const struct bpfvm_prog *prog, const struct dt_case *tc, int p,
+			  struct dt_result *r, uint8_t *frame)
+{
 	uint8_t *data = frame + BPFVM_XDP_HEADROOM;
 	memcpy(data, tc->pkt[p], tc->pkt_len[p]);
 	struct bpfvm_xdp_ctx x = {
@@ -216,6 +333,27 @@ static void bpfvm_run(struct bpfvm_map *const maps[2], const struct bpfvm_prog *
 	r->metalen = (uint32_t)((const uint8_t *)x.data - from);
 	r->size = (uint32_t)(to - from);
 	memcpy(r->data, from, r->size < DT_OUT_MAX ? r->size : DT_OUT_MAX);
+}
+
+/* Run prog (bound to maps) on packet p of tc, in frame. */
+static void bpfvm_run(struct bpfvm_map *const maps[2], const struct bpfvm_prog *prog,
+		      const struct dt_case *tc, int p, struct dt_result *r, uint8_t *frame)
+{
+	memset(r, 0, sizeof(*r));
+	static const uint8_t zero[DG_OUT_SIZE];
+	uint32_t key = 0;
+	for (key = 0; key < DG_VALS_ENTRIES; key++)
+		bpfvm_map__update(maps[0], &key, tc->vals[key], BPFVM_ANY);
+	key = 0;
+	bpfvm_map__update(maps[1], &key, zero, BPFVM_ANY);
+
+	memset(frame, 0, FRAME);
+	if (tc->type == DT_SOCKET)
+		bpfvm_run_skb(prog, tc, p, r, frame);
+	else
+		bpfvm_run_xdp(prog, tc, p, r, frame);
+	if (r->err)
+		return;
 	for (key = 0; key < DG_VALS_ENTRIES; key++)
 		bpfvm_map__lookup(maps[0], &key, r->vals[key]);
 	key = 0;
@@ -299,7 +437,42 @@ void dt_env_fini(struct dt_env *env)
 /* ------------------------------------------------------------------ */
 /* Cases                                                               */
 
-bool dt_case_make(struct dt_case *tc, uint64_t seed, unsigned feat, unsigned nohelp, int npkt)
+/* A socket filter's packets and context: destination addresses and
+ * EtherTypes that give every pkt_type and some protocols, never an IPv4
+ * or IPv6 EtherType on a frame too short for its header (the kernel's test
+ * run refuses those), and the context fields from the same edges as the
+ * map values. */
+static void skb_inputs(struct dt_case *tc, uint64_t *x, const uint64_t *words, size_t nwords)
+{
+	static const uint8_t macs[][6] = { { 0, 0, 0, 0, 0, 0 },
+					   { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff },
+					   { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 } };
+	for (int p = 0; p < tc->npkt; p++) {
+		uint8_t *d = tc->pkt[p];
+		uint64_t v = splitmix(x);
+		if (v % 4 < 3)
+			memcpy(d, macs[v % 4], 6);
+		static const uint16_t types[] = { 0x0800, 0x86dd, 0x0806, 0x8100, 0x05dc };
+		uint16_t type = (v >> 8) % 3 ? types[(v >> 16) % 5] : (uint16_t)(d[12] << 8 | d[13]);
+		if ((type == 0x0800 && tc->pkt_len[p] < ETH_HLEN + 20) ||
+		    (type == 0x86dd && tc->pkt_len[p] < ETH_HLEN + 40))
+			type = 0x0806;
+		d[12] = (uint8_t)(type >> 8);
+		d[13] = (uint8_t)type;
+	}
+	uint32_t f[10];
+	for (int i = 0; i < 10; i++) {
+		uint64_t v = splitmix(x);
+		f[i] = v % 3 == 0 ? (uint32_t)words[(v >> 8) % nwords] : (uint32_t)(v >> 32);
+	}
+	tc->skb.mark = f[0], tc->skb.priority = f[1], tc->skb.ingress_ifindex = f[2];
+	memcpy(tc->skb.cb, f + 3, sizeof(tc->skb.cb));
+	tc->skb.gso_segs = f[8] & 0xffff; /* at most GSO_MAX_SEGS */
+	tc->skb.gso_size = f[9];
+}
+
+bool dt_case_make(struct dt_case *tc, uint64_t seed, enum dt_type type, unsigned feat,
+		  unsigned nohelp, int npkt)
 {
 	static uint8_t bytes[GEN_BYTES];
 	uint64_t x = seed;
@@ -309,7 +482,9 @@ bool dt_case_make(struct dt_case *tc, uint64_t seed, unsigned feat, unsigned noh
 	}
 	struct vgen_src src = { bytes, GEN_BYTES, 0 };
 	tc->seed = seed;
-	tc->n = dg_program(&src, tc->insns, feat, nohelp);
+	tc->type = type;
+	memset(&tc->skb, 0, sizeof(tc->skb));
+	tc->n = dg_program(&src, tc->insns, feat, nohelp, type == DT_SOCKET);
 	if (!tc->n)
 		return false;
 	/* the inputs, from the rest of the stream */
@@ -335,6 +510,8 @@ bool dt_case_make(struct dt_case *tc, uint64_t seed, unsigned feat, unsigned noh
 		if (v % 4 == 0) /* some zeros, for the checksums */
 			memset(tc->pkt[p] + 14, 0, tc->pkt_len[p] > 30 ? 16 : 0);
 	}
+	if (type == DT_SOCKET)
+		skb_inputs(tc, &x, words, sizeof(words) / sizeof(words[0]));
 	return true;
 }
 
@@ -357,6 +534,13 @@ static void print_hex(FILE *f, const uint8_t *b, size_t n)
 void dt_case_print(const struct dt_case *tc, FILE *f)
 {
 	fprintf(f, "#! seed %#" PRIx64 "\n", tc->seed);
+	if (tc->type == DT_SOCKET) {
+		const struct dt_skb_in *k = &tc->skb;
+		fprintf(f, "#! type socket\n#! skb mark %#x priority %#x ingress_ifindex %#x cb %#x %#x "
+			   "%#x %#x %#x gso_segs %#x gso_size %#x\n",
+			k->mark, k->priority, k->ingress_ifindex, k->cb[0], k->cb[1], k->cb[2],
+			k->cb[3], k->cb[4], k->gso_segs, k->gso_size);
+	}
 	for (int p = 0; p < tc->npkt; p++) {
 		fprintf(f, "#! packet ");
 		print_hex(f, tc->pkt[p], tc->pkt_len[p]);
@@ -384,11 +568,14 @@ static void describe(char *buf, size_t size, const char *who, const struct dt_re
 			 r->size, r->metalen);
 }
 
+#define DT_SITE_CB 50
+
 static const char *const out_slot[] = { "r0", "r1", "r2", "r3", "r4", "r5", "r8", "r9" };
 
 /* 0 when a and b agree; else append where they differ first to rep and
  * return where: 1 retval, 2 length, 3 packet bytes, 4 + e vals[e],
- * 8 + i the out map's u64 i, 100 the run's error. */
+ * 8 + i the out map's u64 i, DT_SITE_CB + i a socket filter's cb[i],
+ * 100 the run's error. */
 static int result_diff(const struct dt_result *a, const struct dt_result *b, char *rep,
 		       size_t size, const char *bname)
 {
@@ -445,6 +632,12 @@ static int result_diff(const struct dt_result *a, const struct dt_result *b, cha
 			return 8 + i / 8;
 		}
 	}
+	for (int i = 0; i < 5; i++)
+		if (a->cb[i] != b->cb[i]) {
+			snprintf(w, room, "  %s: cb[%d] after the run is %#x, the reference %#x\n", bname,
+				 i, b->cb[i], a->cb[i]);
+			return DT_SITE_CB + i;
+		}
 	return 0;
 }
 
@@ -614,7 +807,8 @@ static bool drop[DG_MAX];
 /* Keep the trial when it still differs the same way, leak-free. */
 static bool take_trial(struct dt_env *env, struct dt_case *tc, int sig)
 {
-	if (signature(env, &trial, NULL) != sig || !dt_clean(trial.insns, trial.n, NULL, NULL))
+	if (signature(env, &trial, NULL) != sig ||
+	    !dt_clean(trial.insns, trial.n, trial.type == DT_SOCKET, NULL, NULL))
 		return false;
 	*tc = trial;
 	return true;
@@ -698,7 +892,7 @@ static bool pass_compact(struct dt_env *env, struct dt_case *tc, int sig)
 long dt_minimize(struct dt_env *env, struct dt_case *tc)
 {
 	int sig = signature(env, tc, NULL);
-	if (sig <= 0 || !dt_clean(tc->insns, tc->n, NULL, NULL))
+	if (sig <= 0 || !dt_clean(tc->insns, tc->n, tc->type == DT_SOCKET, NULL, NULL))
 		return -1;
 	/* one packet, the first that still shows it */
 	for (int p = 0; p < tc->npkt && tc->npkt > 1; p++) {
@@ -720,16 +914,25 @@ long dt_minimize(struct dt_env *env, struct dt_case *tc)
 	 * helper's error differs) or which helpers the program calls */
 	signature(env, tc, NULL);
 	int site = sig >> 4;
-	int kind = site >= 8 && site < 100 ? 8 : site >= 4 && site < 8 ? 4 : site;
-	long cls = (long)(sig & 15) | (long)kind << 4;
+	int kind = site >= DT_SITE_CB && site < DT_SITE_CB + 5 ? DT_SITE_CB
+		   : site >= 8 && site < 100			  ? 8
+		   : site >= 4 && site < 8			  ? 4
+								  : site;
+	/* socket filters apart: bit 40 */
+	long type = (long)(tc->type == DT_SOCKET) << 40;
+	long cls = (long)(sig & 15) | (long)kind << 4 | type;
 	if (last_errnos[0] && last_errnos[1] && last_errnos[0] != last_errnos[1])
 		return (long)(sig & 15) | 1l << 11 | (long)last_errnos[0] << 12 |
-		       (long)last_errnos[1] << 24;
+		       (long)last_errnos[1] << 24 | type;
 	unsigned helpers = 0;
-	for (size_t i = 0; i < tc->n; i++)
-		if (tc->insns[i].code == (BI_JMP | BI_CALL) && tc->insns[i].src == 0 &&
-		    !second_slot(tc, i))
+	for (size_t i = 0; i < tc->n; i++) {
+		if (second_slot(tc, i))
+			continue;
+		if (tc->insns[i].code == (BI_JMP | BI_CALL) && tc->insns[i].src == 0)
 			helpers |= dg_helper_bit(tc->insns[i].imm);
+		if ((tc->insns[i].code & 7) == BI_LD && (tc->insns[i].code & 0xe0) != BI_IMM)
+			helpers |= DG_HB_LDABS; /* LD_ABS / LD_IND: counted as a helper */
+	}
 	return cls | (long)helpers << 12;
 }
 
@@ -801,6 +1004,19 @@ static int read_case(const char *path, struct dt_case *tc, bool *known, char *wh
 			const char *h = strchr(d + 5, ' ');
 			if (h)
 				unhex(h + 1, tc->vals[e], DG_VALS_SIZE);
+		} else if (!strncmp(d, "type socket", 11)) {
+			tc->type = DT_SOCKET;
+		} else if (!strncmp(d, "skb ", 4)) {
+			struct dt_skb_in *k = &tc->skb;
+			if (sscanf(d + 4, "mark %x priority %x ingress_ifindex %x cb %x %x %x %x %x "
+				   "gso_segs %x gso_size %x", &k->mark, &k->priority,
+				   &k->ingress_ifindex, &k->cb[0], &k->cb[1], &k->cb[2], &k->cb[3],
+				   &k->cb[4], &k->gso_segs, &k->gso_size) != 10) {
+				snprintf(why, size, "a `#! skb` line without its ten fields");
+				fclose(f);
+				free(text);
+				return -1;
+			}
 		} else if (!strncmp(d, "known", 5)) {
 			*known = true;
 		}
@@ -839,7 +1055,7 @@ static int replay_one(struct dt_env *env, const char *path, int *fails)
 		return 0;
 	}
 	long bad_pc;
-	if (!dt_clean(tc.insns, tc.n, &bad_pc, NULL))
+	if (!dt_clean(tc.insns, tc.n, tc.type == DT_SOCKET, &bad_pc, NULL))
 		printf("note %s: its results may hang on an address or uninitialised stack "
 		       "(slot %ld): a difference may be no bug\n", path, bad_pc);
 	struct dt_outcome o;
