@@ -1,55 +1,52 @@
 /*
  * bench_xdp.c - the benchmark harness: the XDP programs of ../shared/bench
- * timed in one run under four engines, as ratios to native code.
+ * timed under four engines, as ratios to native code.
  *
- * For each program NAME.c of the bench directory:
- *   native  clang -O2 -fPIC -shared NAME.c, dlopen()ed and called directly
- *           (bench.h turns the source into a plain C function; nmap.h
- *           stands in for the map helpers). The native struct xdp_md holds
- *           32-bit data/data_end, so the packet lives below 4 GiB
- *           (MAP_32BIT).
- *   jit     bpfvm's JIT (verified, no fallback), through
- *           bpfvm_prog__run_batch() over the same input, as the kernel's
- *           repeat loop runs it
- *   kernel  the running kernel's JIT through BPF_PROG_TEST_RUN with repeat;
- *           its fixed per-run harness cost, the time of the `empty`
- *           program, is subtracted as ../shared/bench/README.md does
- *   interp  bpfvm's interpreter, the same way
+ * For each program NAME.c of the bench directory, two builds: the BPF
+ * object (clang -O2 -g -target bpf -mcpu=v3) and native code (clang -O2
+ * -fPIC -shared; bench.h turns the source into a plain C function, nmap.h
+ * stands in for the map helpers). Then:
+ *   native  dlopen()ed and called directly, timed here. The native struct
+ *           xdp_md holds 32-bit data/data_end, so the packet lives below
+ *           4 GiB (MAP_32BIT).
+ *   jit, kernel, interp
+ *           through the command line: `bpfvm bench OBJ --data packet.bin
+ *           -j`, whose JSON gives each engine's results and times: bpfvm's
+ *           JIT and interpreter (bpfvm_prog__run_batch(), each thread's
+ *           CPU clock) and the running kernel's JIT (BPF_PROG_TEST_RUN
+ *           with repeat, its own clock, less the per-run harness cost of
+ *           an empty program). So what is measured is what a user of
+ *           `bpfvm bench` gets.
  *
- * The BPF object (clang -O2 -g -target bpf -mcpu=v3) and the native shared
- * object are compiled by this program into a work directory, and only when
- * they are older than their sources (CMake runs `bench_xdp --build-only` at
- * build time, so a normal run finds them fresh).
+ * The objects are compiled by this program into a work directory, and only
+ * when they are older than their sources (CMake runs `bench_xdp
+ * --build-only` at build time, so a normal run finds them fresh).
  *
  * Invariants:
- * - Before any timing, every engine runs the program twice from fresh maps
- *   (a first dlopen, a new bpfvm object, a new kernel object) on a fresh copy
- *   of packet.bin; return values and the whole packet after each run must
- *   equal native's. A mismatch is an error (exit 1), never a number.
- * - Times are medians over several batches of many runs, the engines'
- *   batches interleaved round by round so that drift (frequency, other
- *   load) hits all of them alike; each engine is calibrated (which warms it
- *   up) to about --batch-ms per batch first. A ratio to native is the
- *   median over the rounds of the ratio of the two batches of one round,
- *   so that load that comes and goes between rounds divides out.
+ * - Before any timing, native code runs the program twice from fresh maps
+ *   on a fresh copy of packet.bin; `bpfvm bench --check-runs 2` does the
+ *   same for each engine (fresh maps: its own object). The return value,
+ *   the 64-bit result (packet bytes 0..7) and a hash of the whole packet
+ *   after the second run must equal native's. A mismatch is an error
+ *   (exit 1), never a number.
+ * - Times are medians over rounds. Native code is calibrated (which warms
+ *   it up) to about --batch-ms per batch and runs half its batches right
+ *   before the `bpfvm bench --rounds N --time MS` call and half right after
+ *   it; that call runs its engines one after another in each of its
+ *   rounds, calibrated the same way. A ratio is an engine's median round
+ *   over native's median batch.
  * - A userspace time is the thread's CPU time (CLOCK_THREAD_CPUTIME_ID)
  *   over a batch divided by its runs: like the kernel's own clock (which
  *   stops while the test run yields the CPU), it leaves out time other
- *   tasks took. A kernel batch is one BPF_PROG_TEST_RUN with repeat =
- *   runs, and its time is the kernel's own per-run figure (duration, whole
- *   ns): the syscall's wall time holds a fixed cost of ~16 ms per call on a
- *   6.18 kernel (with repeat > 1 it installs the program in its XDP
- *   dispatcher for the loop and removes it after: bpf_prog_change_xdp()),
- *   too large to amortise.
- * - The process is pinned to one CPU (the last one it may use, or --cpu);
- *   BPF_PROG_TEST_RUN runs on the caller's CPU, so the kernel is too.
+ *   tasks took.
+ * - The process is pinned to one CPU (the last one it may use, or --cpu),
+ *   and `bpfvm bench` inherits it; BPF_PROG_TEST_RUN runs on the caller's
+ *   CPU, so the kernel is there too.
  *
  * Exit status: 0 all good; 1 a mismatch or a failure to build, load or run;
- * 2 usage; 77 (the CTest skip code) when clang or the bench directory is
- * missing.
+ * 2 usage; 77 (the CTest skip code) when clang, the bench directory or
+ * bpfvm is missing.
  */
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
@@ -70,6 +67,7 @@
 #include <unistd.h>
 
 #include "bpfvm.h"
+#include "json_read.h"
 
 #ifndef BENCH_DEFAULT_DIR
 #define BENCH_DEFAULT_DIR "../shared/bench"
@@ -82,6 +80,9 @@
 #endif
 #ifndef BENCH_MULTIARCH
 #define BENCH_MULTIARCH "x86_64-linux-gnu"
+#endif
+#ifndef BENCH_BPFVM
+#define BENCH_BPFVM "bpfvm"
 #endif
 
 #define EXIT_MISMATCH 1
@@ -103,12 +104,13 @@ static const char *const engine_title[E_COUNT] = { "native ns", "JIT", "kernel J
 
 /* What one engine did with one program. */
 struct measure {
-	bool ok;          /* both checked runs gave native's return and packet */
+	bool ok;          /* its checked runs gave native's return and packet */
 	bool failed;      /* an error: a mismatch, or a failure to load or run */
 	bool timed;       /* batches ran */
 	uint32_t retval;  /* of the 2nd checked run */
 	uint64_t result;  /* packet bytes 0..7 after it */
-	uint64_t runs;    /* per batch */
+	uint64_t out_hash; /* FNV-1a of the whole packet after it */
+	uint64_t runs;    /* per batch (native) */
 	double ns;        /* median ns per run */
 	double min_ns, max_ns;
 	double samples[MAX_BATCHES];
@@ -124,14 +126,9 @@ struct prog {
 	char sym[NAME_MAX_LEN]; /* the XDP function: the BPF object's first program */
 	bool selected;          /* asked for (empty may run only as the floor) */
 
-	/* each engine's live copy, released by unload() */
 	void *dl;
 	int (*native)(void *md);
-	struct bpfvm_vm *vm[2];       /* [0] jit, [1] interp */
-	struct bpfvm_object *vobj[2];
-	struct bpfvm_prog *vprog[2];
-	struct bpf_object *kobj;
-	int kfd;
+	double kernel_floor;    /* the kernel's per-run harness cost, median ns */
 
 	struct measure m[E_COUNT];
 };
@@ -143,6 +140,7 @@ static struct {
 	const char *bench_dir;
 	char work_dir[PATH_MAX];
 	const char *clang;
+	const char *bpfvm;
 	const char *programs; /* comma list, or NULL for all */
 	bool json, quick, build_only, no_kernel;
 	int batches;
@@ -151,11 +149,13 @@ static struct {
 } opt = {
 	.bench_dir = BENCH_DEFAULT_DIR,
 	.clang = BENCH_CLANG,
+	.bpfvm = BENCH_BPFVM,
 	.batches = 11,
 	.batch_ms = 50,
 	.cpu = -2,
 };
 
+static char packet_path[PATH_MAX];
 static uint8_t packet[PKT_MAX];  /* packet.bin */
 static size_t packet_len;
 static uint8_t *frame;           /* a 4 KiB XDP frame below 4 GiB */
@@ -165,8 +165,8 @@ static uint8_t *pkt;             /* frame + HEADROOM */
 
 static struct prog progs[MAX_PROGS];
 static int n_progs;
-static bool kernel_ok;
-static char kernel_why[256];
+static bool kernel_ok;           /* some program ran in the kernel */
+static char kernel_why[256];     /* else why not */
 static int pinned_cpu = -1;
 static int errors;
 
@@ -175,8 +175,6 @@ struct native_xdp_md {
 	uint32_t data, data_end, data_meta, ingress_ifindex, rx_queue_index, egress_ifindex;
 };
 static struct native_xdp_md native_md;
-static struct bpfvm_xdp_ctx vctx;
-static struct bpfvm_region vregion;
 
 static void fail(struct prog *p, enum engine e, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -241,6 +239,15 @@ static double now_ns(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+/* FNV-1a, 64 bits, as `bpfvm bench` hashes the packet after a run. */
+static uint64_t fnv1a(const uint8_t *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return h;
 }
 
 /* ------------------------------------------------------------------ */
@@ -436,7 +443,6 @@ static int find_progs(void)
 		struct prog *p = &progs[n_progs++];
 		memset(p, 0, sizeof(*p));
 		snprintf(p->name, sizeof(p->name), "%.*s", (int)(len - 2), de->d_name);
-		p->kfd = -1;
 	}
 	closedir(d);
 	qsort(progs, (size_t)n_progs, sizeof(progs[0]), prog_cmp);
@@ -482,20 +488,7 @@ static bool wanted(const struct prog *p)
 }
 
 /* ------------------------------------------------------------------ */
-/* Loading and running, per engine                                     */
-
-static char libbpf_msg[1024];
-
-/* libbpf's messages are kept (the last few warnings) for the error. */
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if (level > LIBBPF_WARN)
-		return 0;
-	size_t used = strlen(libbpf_msg);
-	if (used > sizeof(libbpf_msg) / 2)
-		used = 0;
-	return vsnprintf(libbpf_msg + used, sizeof(libbpf_msg) - used, fmt, ap);
-}
+/* Native code                                                         */
 
 static void reset_packet(void)
 {
@@ -523,231 +516,27 @@ static int find_symbol(struct prog *p)
 	return rc;
 }
 
-static void unload(struct prog *p, enum engine e)
+/* Load the native code with fresh state: the first dlopen of an object
+ * gives fresh static maps. No dlclose(): each object is opened once per
+ * process, and its maps, malloc()ed by nmap.h and reachable only from its
+ * statics, would look leaked to LeakSanitizer once it were unmapped. */
+static int load_native(struct prog *p)
 {
-	switch (e) {
-	case E_NATIVE:
-		/* No dlclose(): each native object is opened once per process
-		 * (so its maps start fresh), and its maps, malloc()ed by nmap.h
-		 * and reachable only from its statics, would look leaked to
-		 * LeakSanitizer once the object were unmapped. */
-		p->native = NULL;
-		break;
-	case E_JIT:
-	case E_INTERP: {
-		int k = e == E_JIT ? 0 : 1;
-		bpfvm_object__close(p->vobj[k]);
-		bpfvm_vm__free(p->vm[k]);
-		p->vobj[k] = NULL;
-		p->vm[k] = NULL;
-		p->vprog[k] = NULL;
-		break;
-	}
-	case E_KERNEL:
-		bpf_object__close(p->kobj);
-		p->kobj = NULL;
-		p->kfd = -1;
-		break;
-	default:
-		break;
-	}
-}
-
-/* Load engine e's copy of p with fresh state. */
-static int load(struct prog *p, enum engine e)
-{
-	switch (e) {
-	case E_NATIVE: {
-		/* RTLD_LOCAL: every program's function is called prog. The
-		 * first dlopen of an object gives fresh static maps. */
-		p->dl = dlopen(p->native_so, RTLD_NOW | RTLD_LOCAL);
-		if (!p->dl) {
-			fail(p, e, "dlopen: %s", dlerror());
-			return -1;
-		}
-		void *sym = dlsym(p->dl, p->sym);
-		if (!sym) {
-			fail(p, e, "no function '%s' in %s", p->sym, p->native_so);
-			return -1;
-		}
-		/* POSIX dlsym: a data pointer that holds a function's address. */
-		memcpy(&p->native, &sym, sizeof(sym));
-		return 0;
-	}
-	case E_JIT:
-	case E_INTERP: {
-		int k = e == E_JIT ? 0 : 1;
-		struct bpfvm_error err;
-		BPFVM_OPTS(bpfvm_object_opts, oo,
-			   .engine = e == E_JIT ? BPFVM_ENGINE_JIT : BPFVM_ENGINE_INTERP,
-			   .allow_fallback = false);
-		p->vm[k] = bpfvm_vm__new(NULL);
-		if (!p->vm[k]) {
-			fail(p, e, "bpfvm_vm__new: %s", strerror(errno));
-			return -1;
-		}
-		p->vobj[k] = bpfvm_object__open_file(p->vm[k], p->bpf_obj, &oo, &err);
-		if (!p->vobj[k] || bpfvm_object__load(p->vobj[k], &err)) {
-			char msg[400];
-			bpfvm_error__format(&err, msg, sizeof(msg));
-			fail(p, e, "bpfvm load: %s", msg);
-			return -1;
-		}
-		p->vprog[k] = bpfvm_object__find_prog(p->vobj[k], p->sym);
-		if (!p->vprog[k]) {
-			fail(p, e, "no program '%s' after load", p->sym);
-			return -1;
-		}
-		if (bpfvm_prog__engine(p->vprog[k]) !=
-		    (e == E_JIT ? BPFVM_ENGINE_JIT : BPFVM_ENGINE_INTERP)) {
-			fail(p, e, "runs on the wrong engine: %s",
-			     bpfvm_prog__fallback_reason(p->vprog[k]) ?
-				     bpfvm_prog__fallback_reason(p->vprog[k]) : "?");
-			return -1;
-		}
-		return 0;
-	}
-	case E_KERNEL: {
-		libbpf_msg[0] = 0;
-		p->kobj = bpf_object__open_file(p->bpf_obj, NULL);
-		if (!p->kobj) {
-			skip(p, e, "libbpf cannot open it: %s %s", strerror(errno), libbpf_msg);
-			return -1;
-		}
-		int rc = bpf_object__load(p->kobj);
-		if (rc) {
-			skip(p, e, "the kernel does not load it: %s %s", strerror(-rc), libbpf_msg);
-			return -1;
-		}
-		struct bpf_program *kp = bpf_object__find_program_by_name(p->kobj, p->sym);
-		if (!kp) {
-			fail(p, e, "libbpf finds no program '%s'", p->sym);
-			return -1;
-		}
-		p->kfd = bpf_program__fd(kp);
-		return 0;
-	}
-	default:
+	/* RTLD_LOCAL: every program's function has its own name space */
+	p->dl = dlopen(p->native_so, RTLD_NOW | RTLD_LOCAL);
+	if (!p->dl) {
+		fail(p, E_NATIVE, "dlopen: %s", dlerror());
 		return -1;
 	}
-}
-
-/* Run p once under e on the frame's packet; the packet after the run is
- * at pkt (the kernel's is copied there). */
-static int run_once(struct prog *p, enum engine e, uint32_t *retval)
-{
-	switch (e) {
-	case E_NATIVE:
-		*retval = (uint32_t)p->native(&native_md);
-		return 0;
-	case E_JIT:
-	case E_INTERP: {
-		struct bpfvm_error err;
-		BPFVM_OPTS(bpfvm_run_opts, ro, .regions = &vregion, .n_regions = 1);
-		uint64_t r0 = 0;
-		int rc = bpfvm_prog__run(p->vprog[e == E_JIT ? 0 : 1], &vctx, sizeof(vctx), &ro,
-					 &r0, &err);
-		if (rc) {
-			char msg[400];
-			bpfvm_error__format(&err, msg, sizeof(msg));
-			fail(p, e, "run failed: %s", msg);
-			return -1;
-		}
-		*retval = (uint32_t)r0;
-		return 0;
-	}
-	case E_KERNEL: {
-		static uint8_t out[PKT_MAX + 512];
-		LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = pkt, .data_size_in = (uint32_t)packet_len,
-			    .data_out = out, .data_size_out = sizeof(out), .repeat = 1);
-		int rc = bpf_prog_test_run_opts(p->kfd, &t);
-		if (rc) {
-			fail(p, e, "BPF_PROG_TEST_RUN: %s", strerror(-rc));
-			return -1;
-		}
-		if (t.data_size_out != packet_len) {
-			fail(p, e, "the packet came back with %u bytes, not %zu", t.data_size_out,
-			     packet_len);
-			return -1;
-		}
-		memcpy(pkt, out, packet_len);
-		*retval = t.retval;
-		return 0;
-	}
-	default:
+	void *sym = dlsym(p->dl, p->sym);
+	if (!sym) {
+		fail(p, E_NATIVE, "no function '%s' in %s", p->sym, p->native_so);
 		return -1;
 	}
-}
-
-/* Runs per bpfvm_prog__run_batch() call in a timed batch. */
-#define RUN_BATCH 256
-
-/* One batch of n runs; *ns = wall ns per run. The packet is not reset
- * between runs: every program writes only bytes 0..7, which none reads. */
-static int run_batch(struct prog *p, enum engine e, uint64_t n, double *ns)
-{
-	double t0, t1;
-	switch (e) {
-	case E_NATIVE: {
-		int (*fn)(void *) = p->native;
-		volatile int sink = 0;
-		t0 = now_ns();
-		for (uint64_t i = 0; i < n; i++)
-			sink += fn(&native_md);
-		t1 = now_ns();
-		(void)sink;
-		break;
-	}
-	case E_JIT:
-	case E_INTERP: {
-		/* bpfvm_prog__run_batch over the same input, RUN_BATCH runs at a
-		 * time: the way to run a program many times, as the kernel's
-		 * repeat loop is (what each run sets up is set up per input, what
-		 * a batch sets up once is not counted per run) */
-		const struct bpfvm_prog *vp = p->vprog[e == E_JIT ? 0 : 1];
-		BPFVM_OPTS(bpfvm_run_opts, ro, .regions = &vregion, .n_regions = 1);
-		static struct bpfvm_run_item items[RUN_BATCH];
-		for (size_t i = 0; i < RUN_BATCH; i++)
-			items[i] = (struct bpfvm_run_item){ .mem = &vctx, .mem_len = sizeof(vctx) };
-		int bad = 0;
-		t0 = now_ns();
-		for (uint64_t i = 0; i < n; i += RUN_BATCH) {
-			size_t k = n - i < RUN_BATCH ? (size_t)(n - i) : RUN_BATCH;
-			bad |= bpfvm_prog__run_batch(vp, items, k, &ro, NULL, NULL);
-		}
-		t1 = now_ns();
-		if (bad) {
-			fail(p, e, "a timed run failed");
-			return -1;
-		}
-		break;
-	}
-	case E_KERNEL: {
-		if (n > INT_MAX) /* the repeat field is an int */
-			n = INT_MAX;
-		LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = pkt, .data_size_in = (uint32_t)packet_len,
-			    .repeat = (int)n);
-		int rc = bpf_prog_test_run_opts(p->kfd, &t);
-		if (rc) {
-			fail(p, e, "BPF_PROG_TEST_RUN repeat %" PRIu64 ": %s", n, strerror(-rc));
-			return -1;
-		}
-		/* The kernel's own clock around its loop: the syscall's wall time
-		 * carries a fixed ~16 ms (the XDP dispatcher update around a
-		 * repeat > 1 loop) that no batch length would amortise. Whole ns,
-		 * rounded down. */
-		*ns = t.duration;
-		return 0;
-	}
-	default:
-		return -1;
-	}
-	*ns = (t1 - t0) / (double)n;
+	/* POSIX dlsym: a data pointer that holds a function's address. */
+	memcpy(&p->native, &sym, sizeof(sym));
 	return 0;
 }
-
-/* ------------------------------------------------------------------ */
-/* Checking                                                            */
 
 static uint64_t result_of(const uint8_t *b)
 {
@@ -756,43 +545,255 @@ static uint64_t result_of(const uint8_t *b)
 	return r;
 }
 
-/* Native: two runs from fresh state; their returns and packets are the
- * reference. Other engines: the same two runs must give the same. */
-static uint32_t ref_ret[2];
-static uint8_t ref_pkt[2][PKT_MAX];
-
-static void check(struct prog *p, enum engine e)
+/* Native: two runs from fresh state on fresh copies of the packet; the
+ * second one's return, result and packet are the reference. */
+static void check_native(struct prog *p)
 {
-	struct measure *m = &p->m[e];
-	if (load(p, e))
+	struct measure *m = &p->m[E_NATIVE];
+	if (load_native(p))
 		return;
 	m->ok = true;
 	for (int r = 0; r < 2; r++) {
-		uint32_t ret;
 		reset_packet();
-		if (run_once(p, e, &ret))
-			return;
-		m->retval = ret;
+		m->retval = (uint32_t)p->native(&native_md);
 		m->result = result_of(pkt);
-		if (e == E_NATIVE) {
-			ref_ret[r] = ret;
-			memcpy(ref_pkt[r], pkt, packet_len);
-			continue;
+		m->out_hash = fnv1a(pkt, packet_len);
+	}
+}
+
+/* One batch of n native runs; *ns = CPU ns per run. The packet is not
+ * reset between runs: every program writes only bytes 0..7, which none
+ * reads. */
+static void native_batch(struct prog *p, uint64_t n, double *ns)
+{
+	int (*fn)(void *) = p->native;
+	volatile int sink = 0;
+	double t0 = now_ns();
+	for (uint64_t i = 0; i < n; i++)
+		sink += fn(&native_md);
+	double t1 = now_ns();
+	(void)sink;
+	*ns = (t1 - t0) / (double)n;
+}
+
+/* Find the runs per batch that take about the target time, warming the
+ * code up on the way; ends with one full batch (discarded). */
+static void calibrate_native(struct prog *p, double target_ns)
+{
+	uint64_t n = 1;
+	double ns;
+	for (;;) {
+		native_batch(p, n, &ns);
+		double total = ns * (double)n;
+		if (total >= target_ns / 16 || n >= (1ull << 32))
+			break;
+		double grow = total > 0 ? target_ns / 16 / total : 16;
+		n = (uint64_t)((double)n * (grow < 2 ? 2 : grow > 16 ? 16 : grow)) + 1;
+	}
+	double want = target_ns / (ns > 0 ? ns : 1);
+	p->m[E_NATIVE].runs = want < 1 ? 1 : want > 2e9 ? 2000000000ull : (uint64_t)want;
+	native_batch(p, p->m[E_NATIVE].runs, &ns);
+}
+
+static void native_batches(struct prog *p, int n)
+{
+	struct measure *m = &p->m[E_NATIVE];
+	for (int b = 0; b < n && m->n_samples < MAX_BATCHES; b++)
+		native_batch(p, m->runs, &m->samples[m->n_samples++]);
+}
+
+/* ------------------------------------------------------------------ */
+/* bpfvm's engines and the kernel: `bpfvm bench`                       */
+
+/* Run argv with its stdout read into *out (NUL-terminated, malloc()ed);
+ * stderr goes to ours, so its messages are seen. Returns the exit
+ * status, or -1 when it could not run. */
+static int run_capture(char *const argv[], char **out)
+{
+	int fd[2];
+	*out = NULL;
+	if (pipe(fd))
+		return -1;
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(fd[0]);
+		close(fd[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		dup2(fd[1], 1);
+		close(fd[0]);
+		close(fd[1]);
+		execvp(argv[0], argv);
+		fprintf(stderr, "bench_xdp: cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(fd[1]);
+	size_t len = 0, cap = 1 << 14;
+	char *buf = malloc(cap);
+	ssize_t r;
+	while (buf && (r = read(fd[0], buf + len, cap - len - 1)) != 0) {
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
 		}
-		if (ret != ref_ret[r] || memcmp(pkt, ref_pkt[r], packet_len)) {
-			size_t at = 0;
-			while (at < packet_len && pkt[at] == ref_pkt[r][at])
-				at++;
-			char where[64] = "";
-			if (at >= 8 && at < packet_len)
-				snprintf(where, sizeof(where), "; packet byte %zu differs", at);
-			fail(p, e,
-			     "MISMATCH on run %d from fresh maps: return %u result %016" PRIx64
-			     ", native return %u result %016" PRIx64 "%s",
-			     r + 1, ret, result_of(pkt), ref_ret[r], result_of(ref_pkt[r]), where);
-			return;
+		len += (size_t)r;
+		if (len + 1 == cap) {
+			char *nb = realloc(buf, cap *= 2);
+			if (!nb) {
+				free(buf);
+				buf = NULL;
+			}
+			buf = nb;
 		}
 	}
+	close(fd[0]);
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			free(buf);
+			return -1;
+		}
+	if (buf)
+		buf[len] = 0;
+	*out = buf;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static const struct jr_value *engine_obj(const struct jr_value *root, const char *name)
+{
+	const struct jr_value *list = jr_get(root, "engines");
+	for (size_t i = 0; list && list->type == JR_ARRAY && i < list->n; i++) {
+		const struct jr_value *n = jr_get(&list->items[i], "engine");
+		if (n && n->type == JR_STRING && !strcmp(n->text, name))
+			return &list->items[i];
+	}
+	return NULL;
+}
+
+static bool get_u64(const struct jr_value *o, const char *key, uint64_t *v)
+{
+	const struct jr_value *x = jr_get(o, key);
+	return x && !jr_u64(x, v);
+}
+
+static bool get_hex(const struct jr_value *o, const char *key, uint64_t *v)
+{
+	const struct jr_value *x = jr_get(o, key);
+	if (!x || x->type != JR_STRING || strncmp(x->text, "0x", 2))
+		return false;
+	char *end;
+	errno = 0;
+	*v = strtoull(x->text + 2, &end, 16);
+	return !errno && !*end;
+}
+
+/* The result bytes as `bpfvm bench` prints them ("0x" and the packet's
+ * first bytes in order) as the little-endian u64 the programs write. */
+static bool get_result(const struct jr_value *o, uint64_t *v)
+{
+	const struct jr_value *x = jr_get(o, "result");
+	if (!x || x->type != JR_STRING || strlen(x->text) != 18)
+		return false;
+	uint8_t b[8];
+	for (int i = 0; i < 8; i++) {
+		unsigned byte;
+		if (sscanf(x->text + 2 + 2 * i, "%2x", &byte) != 1)
+			return false;
+		b[i] = (uint8_t)byte;
+	}
+	*v = result_of(b);
+	return true;
+}
+
+/* Engine e's object of the JSON: its results against native's, its
+ * rounds. */
+static void take_engine(struct prog *p, enum engine e, const struct jr_value *o)
+{
+	struct measure *m = &p->m[e], *n = &p->m[E_NATIVE];
+	const struct jr_value *ok = jr_get(o, "ok");
+	if (!ok || ok->type != JR_BOOL || !ok->boolean) {
+		const struct jr_value *why = jr_get(o, "skip_reason");
+		const char *reason = why && why->type == JR_STRING ? why->text : "no reason given";
+		/* the kernel may refuse what it does not support; bpfvm's engines
+		 * must run every bench program, the JIT without falling back */
+		if (e == E_KERNEL && !strstr(reason, "returns"))
+			skip(p, e, "%s", reason);
+		else
+			fail(p, e, "%s", reason);
+		return;
+	}
+	uint64_t retval, hash, ps;
+	if (!get_u64(o, "retval", &retval) || !get_result(o, &m->result) ||
+	    !get_hex(o, "out_hash", &hash) || !get_u64(o, "ps_per_run", &ps)) {
+		fail(p, e, "bpfvm bench -j: the engine's object lacks retval, result, out_hash "
+			   "or ps_per_run");
+		return;
+	}
+	m->retval = (uint32_t)retval;
+	m->out_hash = hash;
+	if (m->retval != n->retval || m->result != n->result || m->out_hash != n->out_hash) {
+		fail(p, e,
+		     "MISMATCH on run 2 from fresh maps: return %u result %016" PRIx64
+		     "%s, native return %u result %016" PRIx64,
+		     m->retval, m->result,
+		     m->out_hash != n->out_hash && m->result == n->result ? " (other bytes of "
+									  "the packet differ)"
+									: "",
+		     n->retval, n->result);
+		return;
+	}
+	m->ok = true;
+	const struct jr_value *rounds = jr_get(o, "ps_rounds");
+	for (size_t i = 0; rounds && rounds->type == JR_ARRAY && i < rounds->n &&
+			   m->n_samples < MAX_BATCHES; i++) {
+		uint64_t v;
+		if (!jr_u64(&rounds->items[i], &v))
+			m->samples[m->n_samples++] = (double)v / 1000;
+	}
+	if (e == E_KERNEL) {
+		uint64_t floor;
+		if (get_u64(o, "kernel_floor_ps", &floor))
+			p->kernel_floor = (double)floor / 1000;
+		kernel_ok = true;
+	}
+}
+
+/* `bpfvm bench OBJ --data packet.bin -j`: check and time bpfvm's engines
+ * and the kernel's on p. */
+static void bench_bpfvm(struct prog *p)
+{
+	char rounds[16], ms[32];
+	snprintf(rounds, sizeof(rounds), "%d", opt.batches);
+	snprintf(ms, sizeof(ms), "%.0f", opt.batch_ms < 1 ? 1 : ceil(opt.batch_ms));
+	char *argv[] = { (char *)opt.bpfvm, "bench", p->bpf_obj, "--prog", p->sym, "--data",
+			 packet_path, "-j", "--check-runs", "2", "--rounds", rounds, "--time", ms,
+			 "--engine", opt.no_kernel ? "interp,jit" : "all", NULL };
+	char *out;
+	int status = run_capture(argv, &out);
+	struct jr_value *root = NULL;
+	struct jr_error jerr;
+	if (!out || jr_parse(out, strlen(out), &root, &jerr)) {
+		/* no JSON: nothing ran; say why for each engine */
+		static const enum engine es[] = { E_JIT, E_KERNEL, E_INTERP };
+		for (int i = 0; i < 3; i++)
+			if (es[i] != E_KERNEL || !opt.no_kernel)
+				fail(p, es[i], "%s bench exited %d%s", opt.bpfvm, status,
+				     out && out[0] ? " with output that is not JSON" : ", no output");
+		free(out);
+		return;
+	}
+	take_engine(p, E_INTERP, engine_obj(root, "interp") ? engine_obj(root, "interp") : root);
+	take_engine(p, E_JIT, engine_obj(root, "jit") ? engine_obj(root, "jit") : root);
+	if (!opt.no_kernel)
+		take_engine(p, E_KERNEL, engine_obj(root, "kernel") ? engine_obj(root, "kernel")
+								   : root);
+	if (status != 0 && !p->m[E_JIT].failed && !p->m[E_INTERP].failed)
+		fail(p, E_INTERP, "%s bench exited %d (see its message above)", opt.bpfvm, status);
+	jr_free(root);
+	free(out);
 }
 
 /* ------------------------------------------------------------------ */
@@ -811,51 +812,17 @@ static double median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* Find the runs per batch that take about the target time, warming the
- * engine up on the way; ends with one full batch (discarded). */
-static int calibrate(struct prog *p, enum engine e, double target_ns)
-{
-	uint64_t n = 1;
-	double ns;
-	for (;;) {
-		if (run_batch(p, e, n, &ns))
-			return -1;
-		double total = ns * (double)n;
-		if (total >= target_ns / 16 || n >= (1ull << 32))
-			break;
-		double grow = total > 0 ? target_ns / 16 / total : 16;
-		n = (uint64_t)((double)n * (grow < 2 ? 2 : grow > 16 ? 16 : grow)) + 1;
-	}
-	double want = target_ns / (ns > 0 ? ns : 1);
-	p->m[e].runs = want < 1 ? 1 : want > 2e9 ? 2000000000ull : (uint64_t)want;
-	return run_batch(p, e, p->m[e].runs, &ns);
-}
-
+/* Native batches around the `bpfvm bench` call, so that both see the
+ * machine as it was then; each engine's median, min and max. */
 static void time_prog(struct prog *p)
 {
-	double target = opt.batch_ms * 1e6;
-	bool on[E_COUNT];
-	for (int e = 0; e < E_COUNT; e++) {
-		on[e] = p->m[e].ok && !calibrate(p, (enum engine)e, target);
-		p->m[e].n_samples = 0;
-	}
-	/* Interleaved rounds: each engine's b-th batch runs close in time to
-	 * the others'. */
-	for (int b = 0; b < opt.batches; b++) {
-		for (int e = 0; e < E_COUNT; e++) {
-			double ns;
-			if (!on[e])
-				continue;
-			if (run_batch(p, (enum engine)e, p->m[e].runs, &ns)) {
-				on[e] = false;
-				continue;
-			}
-			p->m[e].samples[p->m[e].n_samples++] = ns;
-		}
-	}
+	calibrate_native(p, opt.batch_ms * 1e6);
+	native_batches(p, (opt.batches + 1) / 2);
+	bench_bpfvm(p);
+	native_batches(p, opt.batches / 2);
 	for (int e = 0; e < E_COUNT; e++) {
 		struct measure *m = &p->m[e];
-		if (!on[e] || !m->n_samples)
+		if (!m->ok || !m->n_samples)
 			continue;
 		double s[MAX_BATCHES];
 		memcpy(s, m->samples, sizeof(double) * (size_t)m->n_samples);
@@ -888,53 +855,26 @@ static int setup_frame(void)
 	uint32_t d = (uint32_t)(uintptr_t)pkt;
 	native_md = (struct native_xdp_md){ .data = d, .data_end = d + (uint32_t)packet_len,
 					    .data_meta = d, .ingress_ifindex = 1 };
-	vctx = (struct bpfvm_xdp_ctx){
-		.data = pkt, .data_end = pkt + packet_len, .data_meta = pkt,
-		.ingress_ifindex = 1, .data_hard_start = frame,
-		.data_hard_end = frame + FRAME_SIZE - BPFVM_XDP_TAILROOM,
-	};
-	vregion = (struct bpfvm_region){ frame, FRAME_SIZE, true };
 	return 0;
 }
 
 static int read_packet(void)
 {
-	char path[PATH_MAX];
-	FILE *f = path_fmt(path, sizeof(path), "%s/packet.bin", opt.bench_dir) ? NULL :
-		  fopen(path, "rb");
+	FILE *f = path_fmt(packet_path, sizeof(packet_path), "%s/packet.bin", opt.bench_dir)
+			  ? NULL : fopen(packet_path, "rb");
 	if (!f) {
-		fprintf(stderr, "bench_xdp: cannot open %s: %s\n", path, strerror(errno));
+		fprintf(stderr, "bench_xdp: cannot open %s: %s\n", packet_path, strerror(errno));
 		return -1;
 	}
 	packet_len = fread(packet, 1, sizeof(packet), f);
 	bool more = fgetc(f) != EOF;
 	fclose(f);
 	if (packet_len < 64 || more) {
-		fprintf(stderr, "bench_xdp: %s: %zu bytes; expected 64..%d\n", path, packet_len,
-			PKT_MAX);
+		fprintf(stderr, "bench_xdp: %s: %zu bytes; expected 64..%d\n", packet_path,
+			packet_len, PKT_MAX);
 		return -1;
 	}
 	return 0;
-}
-
-static void probe_kernel(void)
-{
-	if (opt.no_kernel) {
-		snprintf(kernel_why, sizeof(kernel_why), "--no-kernel");
-		return;
-	}
-	if (geteuid() != 0) {
-		snprintf(kernel_why, sizeof(kernel_why), "not root: bpf() needs it");
-		return;
-	}
-	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "bench_probe", 4, 4, 1, NULL);
-	if (fd < 0) {
-		snprintf(kernel_why, sizeof(kernel_why), "bpf() is not available: %s",
-			 strerror(-fd));
-		return;
-	}
-	close(fd);
-	kernel_ok = true;
 }
 
 static void pin_cpu(void)
@@ -979,39 +919,18 @@ static int set_work_dir(const char *base)
 /* ------------------------------------------------------------------ */
 /* Output                                                              */
 
-/* The kernel's per-run harness cost: the empty program's median. */
-static double kernel_floor = -1;
-
-/* Engine e's median ns per run on p, the kernel's with its floor
- * subtracted; -1 when it was not timed. */
-static double engine_ns(const struct prog *p, enum engine e)
-{
-	if (!p->m[e].timed)
-		return -1;
-	double ns = p->m[e].ns;
-	if (e == E_KERNEL && kernel_floor >= 0)
-		ns = ns - kernel_floor > 0.01 ? ns - kernel_floor : 0.01; /* keep logs finite */
-	return ns;
-}
-
 /*
- * Engine e's time over native's on p (0 when there is none): the median
- * over the rounds of the ratio of the two batches of the same round, which
- * ran close in time, so that load that comes and goes divides out. The
- * kernel's batches lose its floor first.
+ * Engine e's time over native's on p (0 when there is none): the
+ * engine's median round over native's median batch, both taken around
+ * the same moment. The kernel's figures already lack its per-run harness
+ * cost (`bpfvm bench` subtracts it).
  */
 static double ratio(const struct prog *p, enum engine e)
 {
 	const struct measure *n = &p->m[E_NATIVE], *m = &p->m[e];
-	if (!n->timed || !m->timed || n->n_samples != m->n_samples)
+	if (!n->timed || !m->timed || n->ns <= 0)
 		return 0;
-	double sub = e == E_KERNEL && kernel_floor >= 0 ? kernel_floor : 0;
-	double r[MAX_BATCHES];
-	for (int b = 0; b < m->n_samples; b++) {
-		double ns = m->samples[b] - sub;
-		r[b] = (ns > 0.01 ? ns : 0.01) / n->samples[b]; /* keep logs finite */
-	}
-	return median(r, m->n_samples);
+	return (m->ns > 0.01 ? m->ns : 0.01) / n->ns; /* keep logs finite */
 }
 
 /* Geometric mean of engine e's ratios over the selected programs but the
@@ -1054,12 +973,15 @@ static void print_table(void)
 	printf("\n%-10s %12s %10s %10s %10s\n", "program", engine_title[E_NATIVE],
 	       engine_title[E_JIT], engine_title[E_KERNEL], engine_title[E_INTERP]);
 	if (empty && empty->m[E_NATIVE].timed) {
-		/* The floor row: ns, not ratios (native's is a bare call). */
+		/* The floor row: ns, not ratios (native's is a bare call); the
+		 * kernel's is its harness cost, which its figures lack. */
 		printf("%-10s %12.1f", "empty", empty->m[E_NATIVE].ns);
 		static const enum engine cols[] = { E_JIT, E_KERNEL, E_INTERP };
 		for (int c = 0; c < 3; c++) {
 			char cell[32] = "-";
-			if (empty->m[cols[c]].timed)
+			if (cols[c] == E_KERNEL && empty->m[E_KERNEL].timed)
+				snprintf(cell, sizeof(cell), "%.1f ns", empty->kernel_floor);
+			else if (empty->m[cols[c]].timed)
 				snprintf(cell, sizeof(cell), "%.1f ns", empty->m[cols[c]].ns);
 			printf(" %10s", cell);
 		}
@@ -1086,20 +1008,17 @@ static void print_table(void)
 	print_ratio(NULL, E_KERNEL, gk);
 	print_ratio(NULL, E_INTERP, gi);
 	printf("   over %d programs\n", nj);
-	printf("\nRatios: time per run over native clang -O2's, the median over %d rounds of "
-	       "~%g ms batches\n(each engine once per round) of the ratio within a round.\n",
-	       opt.batches, opt.batch_ms);
-	if (kernel_ok && kernel_floor >= 0)
-		printf("kernel JIT: BPF_PROG_TEST_RUN, its per-run harness cost (empty: %.1f ns) "
-		       "subtracted.\n", kernel_floor);
-	else if (kernel_ok)
-		printf("kernel JIT: BPF_PROG_TEST_RUN; no empty program, so its harness cost is "
-		       "included.\n");
+	printf("\nRatios: time per run over native clang -O2's, each engine's median over %d "
+	       "rounds of ~%g ms\nover native's median batch (half before, half after the "
+	       "`bpfvm bench` call).\n", opt.batches, opt.batch_ms);
+	if (kernel_ok)
+		printf("kernel JIT: BPF_PROG_TEST_RUN through `bpfvm bench`, its per-run harness "
+		       "cost (an empty\nprogram, each round) subtracted.\n");
 	else
 		printf("kernel JIT: skipped (%s).\n", kernel_why);
 	if (empty && empty->m[E_JIT].timed)
-		printf("JIT and interp: bpfvm_prog__run_batch(), whose per-run cost (empty: "
-		       "%.1f ns) stays in.\n", empty->m[E_JIT].ns);
+		printf("JIT and interp: `bpfvm bench`, bpfvm_prog__run_batch(), whose per-run cost "
+		       "(empty: %.1f ns)\nstays in.\n", empty->m[E_JIT].ns);
 	printf("Targets: JIT geomean <= 1.15 (issue 6; kernel reference 1.24), interpreter "
 	       "<= 10 (issue 5).\n");
 }
@@ -1140,7 +1059,7 @@ static void print_json(void)
 	else
 		json_str(kernel_why);
 	printf(", \"floor_ns\": ");
-	json_num(opt.quick ? 0 : kernel_floor);
+	json_num(opt.quick || !empty ? 0 : empty->kernel_floor);
 	printf("},\n \"programs\": [");
 	bool first = true;
 	for (int i = 0; i < n_progs; i++) {
@@ -1158,8 +1077,9 @@ static void print_json(void)
 			printf("%s\n    {\"engine\": \"%s\", \"ok\": %s", first_e ? "" : ",",
 			       engine_name[e], m->ok ? "true" : "false");
 			if (m->ok)
-				printf(", \"retval\": %u, \"result\": \"%016" PRIx64 "\"", m->retval,
-				       m->result);
+				printf(", \"retval\": %u, \"result\": \"%016" PRIx64 "\", "
+				       "\"out_hash\": \"%016" PRIx64 "\"", m->retval, m->result,
+				       m->out_hash);
 			else {
 				printf(", \"error\": ");
 				json_str(m->err[0] ? m->err : "not run");
@@ -1171,10 +1091,11 @@ static void print_json(void)
 				json_num(m->min_ns);
 				printf(", \"max_ns\": ");
 				json_num(m->max_ns);
-				printf(", \"runs_per_batch\": %" PRIu64, m->runs);
+				if (e == E_NATIVE)
+					printf(", \"runs_per_batch\": %" PRIu64, m->runs);
 				if (e == E_KERNEL) {
-					printf(", \"ns_minus_floor\": ");
-					json_num(engine_ns(p, E_KERNEL));
+					printf(", \"floor_ns\": ");
+					json_num(p->kernel_floor);
 				}
 				if (e != E_NATIVE && p != empty) {
 					printf(", \"ratio\": ");
@@ -1209,11 +1130,12 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: bench_xdp [OPTIONS]\n"
 		"\n"
-		"Time the XDP programs of the bench directory under native clang -O2 code,\n"
-		"bpfvm's JIT, the kernel's JIT (BPF_PROG_TEST_RUN; skipped without root)\n"
-		"and bpfvm's interpreter, in one run, after checking that every engine\n"
-		"returns what native code does. Prints ns per run for native and the\n"
-		"other engines as ratios to it, with their geometric means.\n"
+		"Time the XDP programs of the bench directory under native clang -O2 code\n"
+		"(timed here) and, through `bpfvm bench`, bpfvm's JIT, the kernel's JIT\n"
+		"(BPF_PROG_TEST_RUN; skipped without root) and bpfvm's interpreter, after\n"
+		"checking that every engine returns what native code does. Prints ns per\n"
+		"run for native and the other engines as ratios to it, with their\n"
+		"geometric means.\n"
 		"\n"
 		"Options:\n"
 		"  --programs A,B,C  only these programs (default: every NAME.c)\n"
@@ -1226,10 +1148,12 @@ static void usage(FILE *f)
 		"  --cpu N           pin to CPU N (default: the last allowed; -1: no pinning)\n"
 		"  --no-kernel       leave the kernel out\n"
 		"  --clang PATH      the compiler (default %s)\n"
+		"  --bpfvm PATH      the bpfvm command (default %s)\n"
 		"  --build-only      build the objects and stop\n"
 		"\n"
 		"Exit status: 0 ok, 1 mismatch or failure, 2 usage, 77 clang or bench dir missing.\n",
-		BENCH_DEFAULT_DIR, BENCH_WORK_DIR, opt.batches, opt.batch_ms, BENCH_CLANG);
+		BENCH_DEFAULT_DIR, BENCH_WORK_DIR, opt.batches, opt.batch_ms, BENCH_CLANG,
+		BENCH_BPFVM);
 }
 
 static int parse_args(int argc, char **argv, const char **work_base)
@@ -1239,7 +1163,8 @@ static int parse_args(int argc, char **argv, const char **work_base)
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		bool takes = !strcmp(a, "--programs") || !strcmp(a, "--bench-dir") ||
 			     !strcmp(a, "--work-dir") || !strcmp(a, "--batches") ||
-			     !strcmp(a, "--batch-ms") || !strcmp(a, "--cpu") || !strcmp(a, "--clang");
+			     !strcmp(a, "--batch-ms") || !strcmp(a, "--cpu") || !strcmp(a, "--clang") ||
+			     !strcmp(a, "--bpfvm");
 		if (takes && !v) {
 			fprintf(stderr, "bench_xdp: %s needs a value\n", a);
 			return -1;
@@ -1264,6 +1189,8 @@ static int parse_args(int argc, char **argv, const char **work_base)
 			*work_base = v;
 		} else if (!strcmp(a, "--clang")) {
 			opt.clang = v;
+		} else if (!strcmp(a, "--bpfvm")) {
+			opt.bpfvm = v;
 		} else if (!strcmp(a, "--batches")) {
 			long n = strtol(v, &end, 10);
 			if (*end || n < 1 || n > MAX_BATCHES) {
@@ -1341,19 +1268,24 @@ int main(int argc, char **argv)
 		printf("bench_xdp: %d programs built in %s\n", n_progs, opt.work_dir);
 		return 0;
 	}
+	if (access(opt.bpfvm, X_OK)) {
+		printf("SKIP: no bpfvm command '%s' (set --bpfvm)\n", opt.bpfvm);
+		return EXIT_SKIP;
+	}
 	if (read_packet() || setup_frame())
 		return EXIT_MISMATCH;
-	probe_kernel();
+	if (opt.no_kernel)
+		snprintf(kernel_why, sizeof(kernel_why), "--no-kernel");
+	else
+		snprintf(kernel_why, sizeof(kernel_why), "`bpfvm bench` ran no program in it");
 	pin_cpu();
-	libbpf_set_print(libbpf_print);
 
 	if (!opt.json) {
 		printf("bench_xdp: %s (packet.bin, %zu bytes)%s\n", opt.bench_dir, packet_len,
 		       opt.quick ? ", quick: results only" : "");
 		if (pinned_cpu >= 0)
 			printf("pinned to CPU %d of %ld\n", pinned_cpu, sysconf(_SC_NPROCESSORS_ONLN));
-		if (!kernel_ok)
-			printf("kernel: skipped (%s)\n", kernel_why);
+		printf("bpfvm's engines and the kernel's through: %s bench\n", opt.bpfvm);
 		fflush(stdout);
 	}
 
@@ -1363,18 +1295,14 @@ int main(int argc, char **argv)
 		struct prog *p = &progs[i];
 		if (!wanted(p))
 			continue;
-		check(p, E_NATIVE);
-		if (p->m[E_NATIVE].ok) {
-			check(p, E_JIT);
-			if (kernel_ok)
-				check(p, E_KERNEL);
-			check(p, E_INTERP);
-		}
+		check_native(p);
+		if (p->m[E_NATIVE].ok)
+			time_prog(p);
 		if (!opt.json) {
 			bool bad = false;
 			for (int e = 0; e < E_COUNT; e++)
 				bad |= p->m[e].failed;
-			bool with_kernel = kernel_ok && p->m[E_KERNEL].ok;
+			bool with_kernel = p->m[E_KERNEL].ok;
 			printf("%s %-10s return %u result %016" PRIx64 "%s\n", bad ? "FAIL" : "ok  ",
 			       p->name, p->m[E_NATIVE].retval, p->m[E_NATIVE].result,
 			       bad ? ": see the error above"
@@ -1382,13 +1310,7 @@ int main(int argc, char **argv)
 						 : ": jit, interp agree with native");
 			fflush(stdout);
 		}
-		time_prog(p);
-		for (int e = 0; e < E_COUNT; e++)
-			unload(p, (enum engine)e);
 	}
-	struct prog *empty = empty_prog();
-	if (kernel_ok && empty && empty->m[E_KERNEL].timed)
-		kernel_floor = empty->m[E_KERNEL].ns;
 
 	if (opt.json)
 		print_json();

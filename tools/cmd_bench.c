@@ -21,15 +21,25 @@
  *   packets for about --time ms (calibrated on the check run), the
  *   engines one after another, so that load that comes and goes hits all
  *   of them alike. An engine's figure is its median round.
- * - bpfvm engines: wall time over the round, on --threads workers (packets
- *   shared out by runner_flow_hash() as `bpfvm run --threads` does; one
- *   --data packet is run by every worker); packets/s is the total over the
- *   workers, ns/packet is 1e9 / packets/s.
+ * - bpfvm engines: bpfvm_prog__run_batch() over the packets, 256 runs a
+ *   call, as the kernel's repeat loop runs them: one --data packet is set
+ *   up once per round and not reset between runs (the bench programs
+ *   write only their result, which none reads); the packets of a capture
+ *   are copied into their frames and set up by the hook for every batch,
+ *   which is then part of their cost, as in `bpfvm run`. Timed with each
+ *   worker thread's CPU clock (CLOCK_THREAD_CPUTIME_ID), which, like the
+ *   kernel's own clock, leaves out the time other tasks took. On
+ *   --threads workers (packets shared out by runner_flow_hash() as `bpfvm
+ *   run --threads` does; one --data packet is run by every worker),
+ *   ns/packet is their CPU time over their runs, packets/s their runs
+ *   over the longest worker's CPU time.
  * - The kernel: the kernel's own per-run clock (duration), on one thread.
  *   One packet (--data): one test run with repeat calibrated to --time;
  *   several: one test run per packet (repeat 1: a repeat > 1 costs the
  *   syscall milliseconds of XDP dispatcher updates), averaged. The
- *   kernel's per-run harness cost is in its figure (not subtracted).
+ *   kernel's per-run harness cost, what an empty program of the same type
+ *   takes the same way in the same round, is subtracted (as
+ *   ../shared/bench/README.md does) and reported (kernel_floor_ps).
  *   Socket filters are not run in the kernel: its test run starts them at
  *   the network header, the runner at the Ethernet header.
  */
@@ -54,6 +64,9 @@ static const char *const engine_names[E_N] = { "interp", "jit", "kernel" };
 
 #define BENCH_MAX_ROUNDS 101
 #define BENCH_KERNEL_OUT 65536
+#define BENCH_MAX_CHECK_RUNS 16
+/* Runs per bpfvm_prog__run_batch() call in a timed round. */
+#define BENCH_BATCH 256
 
 static void usage(FILE *f)
 {
@@ -84,11 +97,16 @@ static void usage(FILE *f)
 		"                       kernel runs on one\n"
 		"      --time MS        length of one engine's round (default 200)\n"
 		"      --rounds N       rounds (default 5; the median is reported)\n"
+		"      --check-runs N   the check runs every packet N times from fresh\n"
+		"                       maps (default 1); the result is the last run's\n"
 		"      --ifindex N      ingress ifindex (default 1), as for 'bpfvm run'\n"
 		"      --harden         the jit engine compiles with constant blinding\n"
 		"                       (what hardening costs: compare with a run without)\n"
 		"  -j, --json           JSON: one object per engine, {\"engine\",\n"
 		"                       \"ns_per_run\", \"retval\", \"result\", ...}\n"
+		"bpfvm's engines are timed with each thread's CPU clock over\n"
+		"bpfvm_prog__run_batch(); the kernel with its own clock, less what an empty\n"
+		"program takes the same way (its per-run harness cost).\n"
 		"  -h, --help           show this help\n\n"
 		"Exit status: 0 when every engine ran and agreed, 1 when the object,\n"
 		"the input or a run failed or the engines disagreed, 2 on wrong usage.\n");
@@ -97,7 +115,7 @@ static void usage(FILE *f)
 struct bench_args {
 	const char *path, *prog_name, *data, *pcap;
 	bool want[E_N];
-	uint64_t threads, time_ms, rounds, max_packets, ifindex;
+	uint64_t threads, time_ms, rounds, max_packets, ifindex, check_runs;
 	bool json, harden;
 };
 
@@ -113,10 +131,13 @@ struct engine {
 	struct bpf_object *kobj;
 	int kfd;
 	uint64_t kernel_repeat;
+	int kfloor_fd;          /* an empty program of the same type */
+	double floor[BENCH_MAX_ROUNDS], floor_med;
 	/* the check */
 	uint64_t retval;
 	uint8_t result[8];
 	size_t result_len;
+	uint64_t out_hash;      /* FNV-1a of the first packet after the last check run */
 	uint64_t verdicts[RUNNER_MAX_VERDICTS];
 	/* timing */
 	uint64_t passes;        /* per round */
@@ -147,10 +168,20 @@ static int parse_u64(const char *s, uint64_t *out)
 	return 0;
 }
 
-static double now_ns(void)
+static double mono_ns(void)
 {
 	struct timespec t;
 	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
+}
+
+/* This thread's CPU time: what it spent running, not what other tasks on
+ * its CPU took meanwhile (the kernel's test-run clock leaves that out
+ * too). */
+static double thread_cpu_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
 	return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
 }
 
@@ -167,7 +198,7 @@ static void why(struct engine *e, const char *fmt, ...)
 /* OPT_MAX_PACKETS..OPT_IFINDEX in the order of the names[] and max[]
  * tables below, which they index */
 enum { OPT_PROG = 0x100, OPT_DATA, OPT_ENGINE, OPT_HARDEN, OPT_MAX_PACKETS, OPT_THREADS,
-       OPT_TIME, OPT_ROUNDS, OPT_IFINDEX };
+       OPT_TIME, OPT_ROUNDS, OPT_IFINDEX, OPT_CHECK_RUNS };
 
 static int parse_args(int argc, char **argv, struct bench_args *a)
 {
@@ -181,6 +212,7 @@ static int parse_args(int argc, char **argv, struct bench_args *a)
 		{ "time", required_argument, NULL, OPT_TIME },
 		{ "rounds", required_argument, NULL, OPT_ROUNDS },
 		{ "ifindex", required_argument, NULL, OPT_IFINDEX },
+		{ "check-runs", required_argument, NULL, OPT_CHECK_RUNS },
 		{ "json", no_argument, NULL, 'j' },
 		{ "harden", no_argument, NULL, OPT_HARDEN },
 		{ "help", no_argument, NULL, 'h' },
@@ -232,16 +264,19 @@ static int parse_args(int argc, char **argv, struct bench_args *a)
 		case OPT_THREADS:
 		case OPT_TIME:
 		case OPT_ROUNDS:
-		case OPT_IFINDEX: {
+		case OPT_IFINDEX:
+		case OPT_CHECK_RUNS: {
 			static const char *const names[] = { "max-packets", "threads", "time", "rounds",
-							     "ifindex" };
+							     "ifindex", "check-runs" };
 			static const uint64_t max[] = { 1u << 24, RUNNER_MAX_THREADS, 600000,
-							BENCH_MAX_ROUNDS, UINT32_MAX };
+							BENCH_MAX_ROUNDS, UINT32_MAX,
+							BENCH_MAX_CHECK_RUNS };
 			uint64_t *v = c == OPT_MAX_PACKETS ? &a->max_packets
 				      : c == OPT_THREADS   ? &a->threads
 				      : c == OPT_TIME	   ? &a->time_ms
 				      : c == OPT_ROUNDS	   ? &a->rounds
-							   : &a->ifindex;
+				      : c == OPT_IFINDEX   ? &a->ifindex
+							   : &a->check_runs;
 			int k = c - OPT_MAX_PACKETS;
 			if (parse_u64(optarg, v) || (c != OPT_IFINDEX && !*v) || *v > max[k])
 				return tool_usage_error(&cmd_bench, "--%s wants a number from %d to "
@@ -359,10 +394,23 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 }
 
 /* The kernel: skipped (e->why) when it cannot run the program here. */
+/* An empty program of the benchmarked type (it returns XDP_PASS or
+ * TC_ACT_OK): what a kernel test run costs around a program. */
+static int load_floor(uint32_t prog_type)
+{
+	struct bpf_insn insns[2] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0,
+		  .imm = prog_type == BPF_PROG_TYPE_XDP ? 2 : 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	return bpf_prog_load((enum bpf_prog_type)prog_type, "bench_floor", "GPL", insns, 2, NULL);
+}
+
 static void load_kernel(struct bench *b)
 {
 	struct engine *e = &b->e[E_KERNEL];
 	e->kfd = -1;
+	e->kfloor_fd = -1;
 	if (b->hook == &runner_socket) {
 		why(e, "the kernel's test run starts a socket filter at the network header, "
 		       "the runner at the Ethernet header");
@@ -405,20 +453,25 @@ static void load_kernel(struct bench *b)
 		why(e, "libbpf finds no program '%s'", b->prog_name);
 		return;
 	}
+	e->kfloor_fd = load_floor(b->prog_type);
+	if (e->kfloor_fd < 0) {
+		why(e, "the kernel does not load an empty program of the type: %s",
+		    strerror(-e->kfloor_fd));
+		return;
+	}
 	e->ok = true;
 }
 
 /* ------------------------------------------------------------ running */
 
-/* One kernel test run of packet i, repeat times. */
-static int kernel_run(struct bench *b, size_t i, uint64_t repeat, uint32_t *retval,
+/* One kernel test run of program fd on packet i, repeat times. */
+static int kernel_run(struct bench *b, int fd, size_t i, uint64_t repeat, uint32_t *retval,
 		      uint32_t *duration, uint8_t *out, uint32_t *out_len)
 {
-	struct engine *e = &b->e[E_KERNEL];
 	LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = b->pk.bytes + b->pk.off[i],
 		    .data_size_in = b->pk.len[i], .data_out = out,
 		    .data_size_out = out ? BENCH_KERNEL_OUT : 0, .repeat = (int)repeat);
-	int rc = bpf_prog_test_run_opts(e->kfd, &t);
+	int rc = bpf_prog_test_run_opts(fd, &t);
 	if (rc)
 		return rc < 0 ? rc : -EINVAL;
 	*retval = t.retval;
@@ -428,9 +481,19 @@ static int kernel_run(struct bench *b, size_t i, uint64_t repeat, uint32_t *retv
 	return 0;
 }
 
-/* Run every packet once on engine k from fresh maps, in order: return
- * values against the interpreter's, the first packet's result, verdict
- * counts, and a time per pass for the calibration. */
+/* FNV-1a, 64 bits: the packet after a run, compared across engines. */
+static uint64_t fnv1a(const uint8_t *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/* Run every packet on engine k from fresh maps, in order, --check-runs
+ * times: return values against the interpreter's, the first packet's
+ * result after the last run, verdict counts (of the first run), and a
+ * time per pass for the calibration. */
 static int check(struct bench *b, int k, double *pass_ns)
 {
 	struct engine *e = &b->e[k];
@@ -440,7 +503,7 @@ static int check(struct bench *b, int k, double *pass_ns)
 	size_t size;
 	uint8_t *buf = NULL, *kout = NULL;
 	int ret = -1;
-	double t0 = now_ns(), kns = 0;
+	double kns = 0, t0 = 0;
 	if (k == E_KERNEL) {
 		kout = malloc(BENCH_KERNEL_OUT);
 		if (!kout) {
@@ -451,52 +514,61 @@ static int check(struct bench *b, int k, double *pass_ns)
 		why(e, "%s", strerror(errno));
 		return -1;
 	}
-	for (size_t i = 0; i < b->pk.n; i++) {
-		uint64_t rv;
-		const uint8_t *out;
-		size_t out_len;
-		if (k == E_KERNEL) {
-			uint32_t r32, dur, ol;
-			int rc = kernel_run(b, i, 1, &r32, &dur, i ? NULL : kout, &ol);
-			if (rc) {
-				why(e, "BPF_PROG_TEST_RUN on packet %zu (%u bytes): %s", i + 1,
-				    b->pk.len[i], strerror(-rc));
+	for (uint64_t run = 0; run < b->a->check_runs; run++) {
+		uint64_t *ref = b->ret0 + run * b->pk.n;
+		bool last = run + 1 == b->a->check_runs;
+		t0 = mono_ns();
+		kns = 0;
+		for (size_t i = 0; i < b->pk.n; i++) {
+			uint64_t rv;
+			const uint8_t *out;
+			size_t out_len;
+			if (k == E_KERNEL) {
+				uint32_t r32, dur, ol;
+				int rc = kernel_run(b, e->kfd, i, 1, &r32, &dur, i ? NULL : kout, &ol);
+				if (rc) {
+					why(e, "BPF_PROG_TEST_RUN on packet %zu (%u bytes): %s", i + 1,
+					    b->pk.len[i], strerror(-rc));
+					goto out;
+				}
+				kns += dur;
+				rv = r32;
+				out = kout;
+				out_len = ol;
+			} else {
+				runner_packet_set(&p, buf, size, b->pk.bytes + b->pk.off[i],
+						  b->pk.len[i], b->pk.wire_len[i], 0);
+				memset(&res, 0, sizeof(res));
+				if (b->hook->run(e->prog, &b->ro, &p, &res, &err)) {
+					char msg[BPFVM_ERR_MSG_MAX + BPFVM_ERR_FILE_MAX + 64];
+					bpfvm_error__format(&err, msg, sizeof(msg));
+					why(e, "packet %zu: the run failed: %s", i + 1, msg);
+					goto out;
+				}
+				if (!run)
+					e->verdicts[res.verdict]++;
+				rv = res.ret;
+				out = res.out ? res.out : p.data;
+				out_len = res.out ? res.out_len : p.len;
+			}
+			/* the kernel and the runner's verdicts read the low 32 bits */
+			if (k == E_INTERP)
+				ref[i] = (uint32_t)rv;
+			else if ((uint32_t)rv != ref[i]) {
+				why(e, "packet %zu%s: returns %" PRIu64 ", the interpreter %" PRIu64,
+				    i + 1, run ? " (a later check run)" : "", (uint64_t)(uint32_t)rv,
+				    ref[i]);
 				goto out;
 			}
-			kns += dur;
-			rv = r32;
-			out = kout;
-			out_len = ol;
-		} else {
-			runner_packet_set(&p, buf, size, b->pk.bytes + b->pk.off[i], b->pk.len[i],
-					  b->pk.wire_len[i], 0);
-			memset(&res, 0, sizeof(res));
-			if (b->hook->run(e->prog, &b->ro, &p, &res, &err)) {
-				char msg[BPFVM_ERR_MSG_MAX + BPFVM_ERR_FILE_MAX + 64];
-				bpfvm_error__format(&err, msg, sizeof(msg));
-				why(e, "packet %zu: the run failed: %s", i + 1, msg);
-				goto out;
+			if (i == 0 && last) {
+				e->retval = (uint32_t)rv;
+				e->result_len = out_len < 8 ? out_len : 8;
+				memcpy(e->result, out, e->result_len);
+				e->out_hash = fnv1a(out, out_len);
 			}
-			e->verdicts[res.verdict]++;
-			rv = res.ret;
-			out = res.out ? res.out : p.data;
-			out_len = res.out ? res.out_len : p.len;
-		}
-		/* the kernel and the runner's verdicts read the low 32 bits */
-		if (k == E_INTERP)
-			b->ret0[i] = (uint32_t)rv;
-		else if ((uint32_t)rv != b->ret0[i]) {
-			why(e, "packet %zu: returns %" PRIu64 ", the interpreter %" PRIu64, i + 1,
-			    (uint64_t)(uint32_t)rv, b->ret0[i]);
-			goto out;
-		}
-		if (i == 0) {
-			e->retval = (uint32_t)rv;
-			e->result_len = out_len < 8 ? out_len : 8;
-			memcpy(e->result, out, e->result_len);
 		}
 	}
-	*pass_ns = k == E_KERNEL ? kns : now_ns() - t0;
+	*pass_ns = k == E_KERNEL ? kns : mono_ns() - t0;
 	ret = 0;
 out:
 	free(buf);
@@ -504,7 +576,8 @@ out:
 	return ret;
 }
 
-/* A worker of a timed round: passes over its packets. */
+/* A worker of a timed round: passes over its packets, through
+ * bpfvm_prog__run_batch(), each packet in its own frame of the arena. */
 struct bench_worker {
 	struct bench *b;
 	const struct bpfvm_prog *prog;
@@ -512,32 +585,65 @@ struct bench_worker {
 	uint32_t *idx;      /* its packets */
 	size_t n;
 	uint64_t passes, runs;
+	double cpu_ns;      /* its thread's CPU time over the round */
 	int failed;
 	pthread_t thread;
+	uint8_t *arena;     /* BENCH_BATCH frames of frame bytes */
+	size_t frame;
+	_Alignas(16) uint8_t ctx[BENCH_BATCH][RUNNER_CTX_MAX];
+	struct bpfvm_run_item items[BENCH_BATCH];
 };
+
+/* Copy packets idx[0..n) into the worker's frames and set up their runs;
+ * returns the region that holds them all (as the hook gives each). */
+static struct bpfvm_region set_up(struct bench_worker *w, const uint32_t *idx, size_t n)
+{
+	struct bench *b = w->b;
+	struct runner_packet p;
+	struct runner_setup su = { 0 };
+	for (size_t k = 0; k < n; k++) {
+		size_t i = idx[k];
+		runner_packet_set(&p, w->arena + k * w->frame, w->frame, b->pk.bytes + b->pk.off[i],
+				  b->pk.len[i], b->pk.wire_len[i], w->cpu);
+		b->hook->setup(&b->ro, &p, w->ctx[k], &su);
+		w->items[k] = (struct bpfvm_run_item){ .mem = w->ctx[k], .mem_len = su.ctx_len,
+						       .packet = su.packet,
+						       .packet_len = su.packet_len };
+	}
+	return (struct bpfvm_region){ w->arena, n * w->frame, su.region.writable };
+}
 
 static void *bench_worker_main(void *arg)
 {
 	struct bench_worker *w = arg;
 	struct bench *b = w->b;
-	struct runner_packet p;
-	struct runner_result res;
-	struct bpfvm_error err;
-	size_t size;
-	uint8_t *buf = runner_buf_new(&size);
-	if (!buf) {
-		w->failed = errno;
-		return NULL;
-	}
-	for (uint64_t pass = 0; pass < w->passes; pass++)
-		for (size_t k = 0; k < w->n; k++) {
-			size_t i = w->idx[k];
-			runner_packet_set(&p, buf, size, b->pk.bytes + b->pk.off[i], b->pk.len[i],
-					  b->pk.wire_len[i], w->cpu);
-			w->failed |= b->hook->run(w->prog, &b->ro, &p, &res, &err);
+	double t0 = thread_cpu_ns();
+	if (b->pk.n == 1) {
+		/* One packet: set up once, then run again and again, as the
+		 * kernel's repeat loop does. */
+		struct bpfvm_region region = set_up(w, w->idx, 1);
+		for (size_t k = 1; k < BENCH_BATCH; k++)
+			w->items[k] = w->items[0];
+		BPFVM_OPTS(bpfvm_run_opts, ro, .regions = &region, .n_regions = 1, .cpu = w->cpu);
+		for (uint64_t done = 0; done < w->passes;) {
+			size_t k = w->passes - done < BENCH_BATCH ? (size_t)(w->passes - done)
+								  : BENCH_BATCH;
+			w->failed |= bpfvm_prog__run_batch(w->prog, w->items, k, &ro, NULL, NULL);
+			done += k;
 		}
+	} else {
+		for (uint64_t pass = 0; pass < w->passes; pass++)
+			for (size_t at = 0; at < w->n; at += BENCH_BATCH) {
+				size_t k = w->n - at < BENCH_BATCH ? w->n - at : BENCH_BATCH;
+				struct bpfvm_region region = set_up(w, w->idx + at, k);
+				BPFVM_OPTS(bpfvm_run_opts, ro, .regions = &region, .n_regions = 1,
+					   .cpu = w->cpu);
+				w->failed |= bpfvm_prog__run_batch(w->prog, w->items, k, &ro, NULL,
+								   NULL);
+			}
+	}
+	w->cpu_ns = thread_cpu_ns() - t0;
 	w->runs = w->passes * w->n;
-	free(buf);
 	return NULL;
 }
 
@@ -546,7 +652,6 @@ static int round_bpfvm(struct bench *b, int k, struct bench_worker *w, unsigned 
 		       double *ns, double *pps)
 {
 	struct engine *e = &b->e[k];
-	double t0 = now_ns();
 	unsigned started = 0;
 	int rc = 0;
 	for (; started < nt; started++) {
@@ -563,39 +668,90 @@ static int round_bpfvm(struct bench *b, int k, struct bench_worker *w, unsigned 
 	}
 	for (unsigned i = 0; nt > 1 && i < started; i++)
 		pthread_join(w[i].thread, NULL);
-	double t = now_ns() - t0;
 	if (rc) {
 		why(e, "%u threads: %s", nt, strerror(rc));
 		return -1;
 	}
 	uint64_t runs = 0;
+	double cpu = 0, longest = 0;
 	for (unsigned i = 0; i < nt; i++) {
 		if (w[i].failed) {
 			why(e, "a timed run failed");
 			return -1;
 		}
 		runs += w[i].runs;
+		cpu += w[i].cpu_ns;
+		longest = w[i].cpu_ns > longest ? w[i].cpu_ns : longest;
 	}
-	*pps = runs ? (double)runs * 1e9 / t : 0;
-	*ns = runs ? t / (double)runs : 0;
+	*ns = runs ? cpu / (double)runs : 0;
+	*pps = runs && longest > 0 ? (double)runs * 1e9 / longest : 0;
 	return 0;
 }
 
-/* One timed round of the kernel. */
-static int round_kernel(struct bench *b, double *ns, double *pps)
+/* The passes per round of bpfvm engine k that take about budget ns of a
+ * worker's CPU time: grown from the check's estimate (per: one pass of
+ * every packet) until a round takes a sixteenth of the budget, which
+ * also warms the engine up, then scaled. */
+static int calibrate_bpfvm(struct bench *b, int k, struct bench_worker *w, unsigned nt,
+			   double budget, double per)
+{
+	struct engine *e = &b->e[k];
+	double share = b->pk.n == 1 ? per : per / nt, ns, pps;
+	e->passes = (uint64_t)(budget / 16 / share) / 4 + 1;
+	for (;;) {
+		if (round_bpfvm(b, k, w, nt, &ns, &pps))
+			return -1;
+		double longest = 0;
+		for (unsigned i = 0; i < nt; i++)
+			longest = w[i].cpu_ns > longest ? w[i].cpu_ns : longest;
+		if (longest >= budget / 16 || e->passes >= (1ull << 40)) {
+			double scaled = (double)e->passes * budget / (longest > 1 ? longest : 1);
+			e->passes = scaled < 1 ? 1 : (uint64_t)scaled;
+			return 0;
+		}
+		double grow = longest > 0 ? budget / 16 / longest : 16;
+		e->passes = (uint64_t)((double)e->passes * (grow < 2 ? 2 : grow > 16 ? 16 : grow)) + 1;
+	}
+}
+
+/* The kernel's repeat for one packet that takes about budget ns: from a
+ * trial of a thousand runs (the first run alone, cold, says little). */
+static uint64_t kernel_repeat_for(struct bench *b, double budget)
+{
+	uint32_t rv, dur;
+	uint64_t repeat = 1;
+	if (!kernel_run(b, b->e[E_KERNEL].kfd, 0, 1000, &rv, &dur, NULL, NULL))
+		repeat = (uint64_t)(budget / (dur > 0 ? dur : 1));
+	return repeat < 1 ? 1 : repeat > 100000000 ? 100000000 : repeat;
+}
+
+/* One timed round of the kernel: the program, then the empty one the same
+ * way; their difference is the program's time. */
+static int round_kernel(struct bench *b, uint64_t r, double *ns, double *pps)
 {
 	struct engine *e = &b->e[E_KERNEL];
-	double sum = 0;
+	double sum = 0, floor = 0;
 	for (size_t i = 0; i < b->pk.n; i++) {
 		uint32_t rv, dur;
-		int rc = kernel_run(b, i, e->kernel_repeat, &rv, &dur, NULL, NULL);
+		int rc = kernel_run(b, e->kfd, i, e->kernel_repeat, &rv, &dur, NULL, NULL);
 		if (rc) {
 			why(e, "BPF_PROG_TEST_RUN: %s", strerror(-rc));
 			return -1;
 		}
 		sum += dur;
+		if (e->kfloor_fd < 0)
+			continue;
+		rc = kernel_run(b, e->kfloor_fd, i, e->kernel_repeat, &rv, &dur, NULL, NULL);
+		if (rc) {
+			why(e, "BPF_PROG_TEST_RUN of the empty program: %s", strerror(-rc));
+			return -1;
+		}
+		floor += dur;
 	}
-	*ns = sum / (double)b->pk.n;
+	e->floor[r] = floor / (double)b->pk.n;
+	*ns = sum / (double)b->pk.n - e->floor[r];
+	if (*ns < 0)
+		*ns = 0;
 	*pps = *ns > 0 ? 1e9 / *ns : 0;
 	return 0;
 }
@@ -652,6 +808,11 @@ static void print_text(const struct bench *b)
 		       e->ns_med, e->pps_med, xi, xk, e->retval, res);
 	}
 	printf("(x interp, x kernel: time per packet as a ratio; below 1 is faster)\n");
+	printf("bpfvm: each thread's CPU time over bpfvm_prog__run_batch()");
+	if (kp->want && kp->ok)
+		printf("; kernel: its own clock, less its per-run harness cost (an empty "
+		       "program: %.1f ns)", kp->floor_med);
+	printf("\n");
 }
 
 static void print_json(const struct bench *b)
@@ -673,6 +834,8 @@ static void print_json(const struct bench *b)
 	json_u64(&j, b->a->threads);
 	json_key(&j, "rounds");
 	json_u64(&j, b->a->rounds);
+	json_key(&j, "check_runs");
+	json_u64(&j, b->a->check_runs);
 	json_key(&j, "engines");
 	json_arr_begin(&j);
 	for (int k = 0; k < E_N; k++) {
@@ -696,12 +859,24 @@ static void print_json(const struct bench *b)
 		json_u64(&j, k == E_KERNEL ? 1 : b->a->threads);
 		json_key(&j, "ns_per_run");
 		json_u64(&j, (uint64_t)(e->ns_med + 0.5));
+		/* the same in picoseconds: short programs take a few ns */
+		json_key(&j, "ps_per_run");
+		json_u64(&j, (uint64_t)(e->ns_med * 1000 + 0.5));
+		json_key(&j, "ps_rounds"); /* each round's, in order */
+		json_arr_begin(&j);
+		for (uint64_t r = 0; r < b->a->rounds; r++)
+			json_u64(&j, (uint64_t)(e->ns[r] * 1000 + 0.5));
+		json_arr_end(&j);
 		json_key(&j, "packets_per_sec");
 		json_u64(&j, (uint64_t)(e->pps_med + 0.5));
 		json_key(&j, "retval");
 		json_u64(&j, e->retval);
 		json_key(&j, "result");
 		json_str(&j, res);
+		char hash[24];
+		snprintf(hash, sizeof(hash), "0x%016" PRIx64, e->out_hash);
+		json_key(&j, "out_hash");
+		json_str(&j, hash);
 		/* ratios in thousandths: the JSON writer has integers only */
 		json_key(&j, "x_interp_milli");
 		if (ip->want && ip->ok && ip->ns_med > 0)
@@ -724,6 +899,8 @@ static void print_json(const struct bench *b)
 		} else {
 			json_key(&j, "kernel_repeat");
 			json_u64(&j, e->kernel_repeat);
+			json_key(&j, "kernel_floor_ps");
+			json_u64(&j, (uint64_t)(e->floor_med * 1000 + 0.5));
 		}
 		json_obj_end(&j);
 	}
@@ -783,7 +960,7 @@ static int bench_run(const struct bench_args *a)
 		goto out;
 	if (b.e[E_KERNEL].want)
 		load_kernel(&b);
-	b.ret0 = calloc(b.pk.n, sizeof(*b.ret0));
+	b.ret0 = calloc(b.pk.n * a->check_runs, sizeof(*b.ret0));
 	w = calloc(nt, sizeof(*w));
 	if (!b.ret0 || !w) {
 		fprintf(stderr, "bpfvm bench: %s\n", strerror(ENOMEM));
@@ -791,11 +968,20 @@ static int bench_run(const struct bench_args *a)
 	}
 	/* The workers' packets: by flow, as `bpfvm run --threads`; one
 	 * packet: all of them run it. */
+	/* A frame per packet of a batch: the XDP frame, or room for the
+	 * largest packet to double, as the runner's buffer has. */
+	size_t frame = BPFVM_XDP_FRAME_SIZE;
+	for (size_t i = 0; i < b.pk.n; i++)
+		if (frame < RUNNER_HEADROOM + 2 * (size_t)b.pk.len[i])
+			frame = RUNNER_HEADROOM + 2 * (size_t)b.pk.len[i];
+	frame = (frame + 63) & ~(size_t)63;
 	for (unsigned t = 0; t < nt; t++) {
 		w[t].b = &b;
 		w[t].cpu = t;
+		w[t].frame = frame;
 		w[t].idx = malloc(b.pk.n * sizeof(uint32_t));
-		if (!w[t].idx) {
+		w[t].arena = aligned_alloc(64, (b.pk.n == 1 ? 1 : BENCH_BATCH) * frame);
+		if (!w[t].idx || !w[t].arena) {
 			fprintf(stderr, "bpfvm bench: %s\n", strerror(ENOMEM));
 			goto out;
 		}
@@ -829,17 +1015,10 @@ static int bench_run(const struct bench_args *a)
 		double budget = (double)a->time_ms * 1e6, per = pass_ns > 1 ? pass_ns : 1;
 		if (k == E_KERNEL) {
 			/* one packet: repeat fills the round; more: one run each */
-			e->kernel_repeat = b.pk.n == 1 ? (uint64_t)(budget / per) : 1;
-			if (e->kernel_repeat < 1)
-				e->kernel_repeat = 1;
-			if (e->kernel_repeat > 100000000)
-				e->kernel_repeat = 100000000;
-		} else {
-			/* a pass of one thread over its share: about pass_ns / nt */
-			double share = b.pk.n == 1 ? per : per / nt;
-			e->passes = (uint64_t)(budget / share);
-			if (e->passes < 1)
-				e->passes = 1;
+			e->kernel_repeat = b.pk.n == 1 ? kernel_repeat_for(&b, budget) : 1;
+		} else if (calibrate_bpfvm(&b, k, w, nt, budget, per)) {
+			fprintf(stderr, "bpfvm bench: %s: %s\n", engine_names[k], e->why);
+			mismatch = true;
 		}
 	}
 	/* Rounds: the engines one after another in each. */
@@ -848,7 +1027,7 @@ static int bench_run(const struct bench_args *a)
 			struct engine *e = &b.e[k];
 			if (!e->want || !e->ok)
 				continue;
-			int rc = k == E_KERNEL ? round_kernel(&b, &e->ns[r], &e->pps[r])
+			int rc = k == E_KERNEL ? round_kernel(&b, r, &e->ns[r], &e->pps[r])
 					       : round_bpfvm(&b, k, w, nt, &e->ns[r], &e->pps[r]);
 			if (rc) {
 				fprintf(stderr, "bpfvm bench: %s: %s\n", engine_names[k], e->why);
@@ -860,6 +1039,7 @@ static int bench_run(const struct bench_args *a)
 		if (e->want && e->ok) {
 			e->ns_med = median(e->ns, a->rounds);
 			e->pps_med = median(e->pps, a->rounds);
+			e->floor_med = median(e->floor, a->rounds);
 		}
 	}
 	if (a->json)
@@ -868,8 +1048,10 @@ static int bench_run(const struct bench_args *a)
 		print_text(&b);
 	ret = mismatch ? TOOL_EXIT_FAIL : TOOL_EXIT_OK;
 out:
-	for (unsigned t = 0; w && t < nt; t++)
+	for (unsigned t = 0; w && t < nt; t++) {
 		free(w[t].idx);
+		free(w[t].arena);
+	}
 	free(w);
 	free(b.ret0);
 	runner_packets_free(&b.pk);
@@ -878,13 +1060,15 @@ out:
 		bpfvm_vm__free(b.e[k].vm);
 		bpf_object__close(b.e[k].kobj);
 	}
+	if (b.e[E_KERNEL].kfloor_fd > 0)
+		close(b.e[E_KERNEL].kfloor_fd);
 	return ret;
 }
 
 static int main_bench(int argc, char **argv)
 {
 	struct bench_args a = { .want = { true, true, true }, .threads = 1, .time_ms = 200,
-				.rounds = 5, .max_packets = 65536, .ifindex = 1 };
+				.rounds = 5, .max_packets = 65536, .ifindex = 1, .check_runs = 1 };
 	int ret = parse_args(argc, argv, &a);
 	return ret >= 0 ? ret : bench_run(&a);
 }

@@ -1,10 +1,16 @@
 /*
- * cmd_run.c - `bpfvm run`: run a program in the checked interpreter on
- * input memory and print r0; or, given an ELF object and -r in.pcap, run
+ * cmd_run.c - `bpfvm run`: run a program on input memory and print r0;
+ * or, given an ELF object and -r in.pcap, run
  * its XDP, tc or socket-filter program on every packet of the capture
  * (runner.c, with xdp_runner.c and skb_runner.c), with the object's maps
  * and globals set beforehand (--map, --set) and dumped afterwards
  * (--dump-maps).
+ *
+ * The engine is the JIT unless --engine interp says otherwise. What the
+ * JIT cannot take runs in the interpreter, and the command says so on
+ * stderr, never silently: a program the JIT refuses, an unverified one
+ * (-U: only the checked interpreter runs those), and runs that need the
+ * interpreter's features (--trace, --budget).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -27,10 +33,11 @@ static void usage(FILE *f)
 	fprintf(f, "usage: bpfvm run [OPTIONS] PROGRAM\n"
 		   "       bpfvm run [OPTIONS] -e 'ASSEMBLY'\n"
 		   "       bpfvm run OBJECT.o [--prog NAME] -r IN.pcap [OUTPUT OPTIONS]\n\n"
-		   "Run an eBPF program in the checked interpreter with r1 = the input\n"
-		   "memory and r2 = its length, and print r0 in hex. PROGRAM is assembly\n"
-		   "text, raw instruction bytes or hex ('-' for stdin). The verifier checks\n"
-		   "it first, with r1 pointing to the input memory's bytes (the raw type).\n\n"
+		   "Run an eBPF program with r1 = the input memory and r2 = its length,\n"
+		   "and print r0 in hex. PROGRAM is assembly text, raw instruction bytes or\n"
+		   "hex ('-' for stdin). The verifier checks it first, with r1 pointing to\n"
+		   "the input memory's bytes (the raw type); then it runs JIT-compiled to\n"
+		   "x86-64 code, or in the interpreter with --engine interp.\n\n"
 		   "Options:\n"
 		   "  -f, --format F       program format: auto (default), asm, raw, hex\n"
 		   "  -s, --syntax S       assembly syntax: auto (default), ubpf, llvm\n"
@@ -39,15 +46,17 @@ static void usage(FILE *f)
 		   "  -M, --mem-file FILE  input memory from a file, as raw bytes\n"
 		   "  -d, --dump-mem       print the input memory after the run, in hex\n"
 		   "  -t, --trace          print each executed instruction and the registers\n"
-		   "                       it changed (to stdout, before the result)\n"
-		   "  -b, --budget N       stop after N executed instructions\n"
+		   "                       it changed (to stdout, before the result; runs the\n"
+		   "                       interpreter)\n"
+		   "  -b, --budget N       stop after N executed instructions (runs the\n"
+		   "                       interpreter)\n"
 		   "  -U, --unverified     skip the verifier: run the program as given in the\n"
 		   "                       checked interpreter, which checks every memory\n"
 		   "                       access against the stack and the input memory\n"
-		   "      --engine E       interp (default) or jit: compile to x86-64 code\n"
-		   "                       (what the JIT does not take runs in the\n"
-		   "                       interpreter, said on stderr; --trace and --budget\n"
-		   "                       run the interpreter)\n"
+		   "      --engine E       jit (default): compile to x86-64 code, or interp.\n"
+		   "                       What the JIT does not take (a program it refuses,\n"
+		   "                       -U, --trace, --budget) runs in the interpreter,\n"
+		   "                       said on stderr\n"
 		   "      --jit            the same as --engine jit\n"
 		   "      --harden         JIT with constant blinding: no immediate of the\n"
 		   "                       program appears in the machine code (implies --jit)\n"
@@ -97,9 +106,9 @@ static void usage(FILE *f)
 		   "                       are missing. Repeatable\n"
 		   "      --dump-maps      after the run, print every map's entries (in the\n"
 		   "                       -j summary as \"maps\", in map dump -j's shape)\n"
-		   "      --jit            compile to x86-64 code (programs the JIT does not\n"
-		   "                       take run in the interpreter, said on stderr)\n"
-		   "      --harden         --jit with constant blinding (immediates never\n"
+		   "      --engine E       jit (default; programs the JIT does not take run in\n"
+		   "                       the interpreter, said on stderr) or interp\n"
+		   "      --harden         the JIT with constant blinding (immediates never\n"
 		   "                       appear in the machine code)\n"
 		   "      --threads N      run on N worker threads (default 1), packets spread\n"
 		   "                       by flow as RSS spreads them: a symmetric hash of\n"
@@ -212,6 +221,7 @@ struct run_args {
 	int trace, dump;
 	uint64_t budget;
 	bool jit, unverified, harden;
+	bool engine_given;      /* --engine, --jit or --harden */
 	/* object mode */
 	const char *prog_name, *pcap_in, *write_dir;
 	const char *write_alias[W_N];
@@ -380,12 +390,13 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 							"--engine wants interp or jit, not '%s'",
 							optarg);
 			a->jit = !strcmp(optarg, "jit");
+			a->engine_given = true;
 			break;
 		case 'J':
-			a->jit = true;
+			a->jit = a->engine_given = true;
 			break;
 		case OPT_HARDEN:
-			a->jit = a->harden = true;
+			a->jit = a->harden = a->engine_given = true;
 			break;
 		case 'U':
 			a->unverified = true;
@@ -461,6 +472,7 @@ static int print_summary(const struct run_args *a, const struct summary *sm)
 	const struct trace_buf *tb = sm->tb;
 	double pps = st->elapsed_ns ? (double)st->packets * 1e9 / (double)st->elapsed_ns : 0;
 	double ns = st->packets ? (double)st->elapsed_ns / (double)st->packets : 0;
+	double cpu = st->packets ? (double)st->cpu_ns / (double)st->packets : 0;
 	const char *engine = bpfvm_prog__engine(sm->prog) == BPFVM_ENGINE_JIT ? "jit" : "interp";
 	const char *type = bpfvm_prog_type_name(bpfvm_prog__type(sm->prog));
 	bool is_socket = hook == &runner_socket;
@@ -510,6 +522,8 @@ static int print_summary(const struct run_args *a, const struct summary *sm)
 		json_u64(&j, (uint64_t)(pps + 0.5));
 		json_key(&j, "ns_per_packet");
 		json_u64(&j, (uint64_t)(ns + 0.5));
+		json_key(&j, "cpu_ns_per_packet");
+		json_u64(&j, (uint64_t)(cpu + 0.5));
 		json_key(&j, "trace");
 		json_arr_begin(&j);
 		for (const char *p = tb->text; p && *p;) {
@@ -550,7 +564,7 @@ static int print_summary(const struct run_args *a, const struct summary *sm)
 	if (st->unknown)
 		printf("unknown return values: %" PRIu64 " (counted as %s)\n", st->unknown,
 		       hook == &runner_xdp ? "aborted" : "unspec");
-	printf("rate:      %.0f packets/s, %.1f ns/packet\n", pps, ns);
+	printf("rate:      %.0f packets/s, %.1f ns/packet (CPU: %.1f ns/packet)\n", pps, ns, cpu);
 	if (tb->prints) {
 		printf("trace_printk (%" PRIu64 " prints%s):\n", tb->prints,
 		       tb->dropped ? ", some dropped over the limit" : "");
@@ -790,11 +804,33 @@ out:
 	return ret;
 }
 
+/* The JIT is the default engine; the runs it cannot do go to the
+ * interpreter, said on stderr. */
+static void pick_engine(struct run_args *a)
+{
+	const char *why = NULL;
+	if (!a->jit)
+		return;
+	if (a->unverified)
+		why = "--unverified: only the checked interpreter runs unverified programs";
+	else if (a->trace)
+		why = "--trace: the interpreter traces, JIT-compiled code does not";
+	else if (a->budget)
+		why = "--budget: the interpreter counts instructions, JIT-compiled code does not";
+	if (!why)
+		return;
+	fprintf(stderr, "bpfvm run: running in the interpreter: %s\n", why);
+	a->jit = a->harden = false;
+}
+
 /* After the options: an object over a capture, or a program on memory. */
 static int run_parsed(const struct run_args *args)
 {
 	struct run_args a = *args;
 	int ret;
+	if (a.unverified && a.jit && a.engine_given)
+		return tool_usage_error(&cmd_run, "--unverified runs the checked interpreter: "
+					"it does not go with --jit");
 	int elf = a.expr ? 0 : tool_is_elf(a.path);
 	if (elf < 0 && a.obj_opts) {
 		fprintf(stderr, "bpfvm run: %s: %s\n", a.path, strerror(errno));
@@ -810,6 +846,7 @@ static int run_parsed(const struct run_args *args)
 		if (!a.pcap_in)
 			return tool_usage_error(&cmd_run, "%s is an object: give the capture to "
 						"run it over with -r IN.pcap", a.path);
+		pick_engine(&a);
 		return run_object(&a);
 	}
 	if (a.obj_opts)
@@ -838,13 +875,9 @@ static int run_parsed(const struct run_args *args)
 		fprintf(stderr, "bpfvm run: %s\n", strerror(errno));
 		goto out;
 	}
-	/* Verified as the raw type over the input memory. --jit: what the
-	 * JIT does not take falls back to the interpreter, said on stderr. */
-	if (a.unverified && a.jit) {
-		ret = tool_usage_error(&cmd_run, "--unverified runs the checked interpreter: "
-					"it does not go with --jit");
-		goto out;
-	}
+	/* Verified as the raw type over the input memory. The JIT: what it
+	 * does not take falls back to the interpreter, said on stderr. */
+	pick_engine(&a);
 	if (mem_len > UINT32_MAX) {
 		fprintf(stderr, "bpfvm run: the input memory is larger than 4 GiB\n");
 		goto out;
@@ -891,7 +924,7 @@ out:
 static int main_run(int argc, char **argv)
 {
 	struct run_args a = { .format = TOOL_FORMAT_AUTO, .syntax = BPFVM_SYNTAX_AUTO,
-			      .ifindex = 1 };
+			      .ifindex = 1, .jit = true };
 	int ret = parse_args(argc, argv, &a);
 	if (ret < 0)
 		ret = run_parsed(&a);
@@ -899,5 +932,5 @@ static int main_run(int argc, char **argv)
 	return ret;
 }
 
-const struct tool_cmd cmd_run = { "run", "run a program in the checked interpreter", main_run,
-				  usage };
+const struct tool_cmd cmd_run = { "run", "run a program (JIT or interpreter), or an object over "
+				  "a capture", main_run, usage };

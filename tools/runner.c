@@ -4,17 +4,19 @@
  * skb_runner.c.
  *
  * One thread: read a record, run it, count it, write it. N threads
- * (--threads): the reading thread fills a batch of records and hashes
- * each one's flow; each worker runs the records of its flows, in the
- * order of the capture, with its own cpu (per-CPU map slot); then the
- * reading thread counts and writes the batch in the order of the capture,
- * so the counts, the first failure reported and the output captures come
- * out as with one thread. Two batches alternate: while the workers run
- * batch k, the reader writes batch k-1 and reads batch k+1, so memory
- * stays at two batches whatever the capture's size.
+ * (--threads) over a mapped pcap file: runner_spread.c, where the workers
+ * read the capture themselves. N threads over anything else (pcapng, a
+ * pipe: libpcap reads it, one record after another): the reading thread
+ * fills a batch of records and hashes each one's flow; each worker runs
+ * the records of its flows, in the order of the capture, with its own cpu
+ * (per-CPU map slot); then the reading thread counts and writes the batch
+ * in the order of the capture, so the counts, the first failure reported
+ * and the output captures come out as with one thread. Two batches
+ * alternate: while the workers run batch k, the reader writes batch k-1
+ * and reads batch k+1, so memory stays at two batches whatever the
+ * capture's size.
  */
-#include "common/murmur.h"
-#include "runner.h"
+#include "runner_impl.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,12 +32,20 @@
 #include <unistd.h>
 
 /* The command messages name. */
-#define CMD(o) ((o)->cmd ? (o)->cmd : "run")
+#define CMD(o) RUNNER_CMD(o)
 
-static uint64_t now_ns(void)
+uint64_t runner_now_ns(void)
 {
 	struct timespec t;
 	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+/* The CPU time of the process: all its threads. */
+static uint64_t cpu_now_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
 	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
 }
 
@@ -63,7 +73,7 @@ void runner_target(struct runner_result *res, const struct bpfvm_map *map, uint3
 		snprintf(res->target, sizeof(res->target), "ifindex %u", ifindex);
 }
 
-static void count_target(struct runner_stats *st, const char *target)
+void runner_count_target(struct runner_stats *st, const char *target)
 {
 	for (unsigned i = 0; i < st->n_targets; i++)
 		if (!strcmp(st->targets[i], target)) {
@@ -86,13 +96,8 @@ int runner_verdict(const struct runner_hook *hook, const char *name)
 	return -1;
 }
 
-struct outputs {
-	pcap_dumper_t *d[RUNNER_MAX_VERDICTS];
-	char *tmp[RUNNER_MAX_VERDICTS];
-};
-
 static int open_outputs(pcap_t *in, const struct runner_hook *hook, const struct runner_opts *o,
-			struct outputs *out)
+			struct runner_outputs *out)
 {
 	for (unsigned v = 0; v < hook->n_verdicts; v++) {
 		if (!o->out[v])
@@ -114,7 +119,7 @@ static int open_outputs(pcap_t *in, const struct runner_hook *hook, const struct
 }
 
 /* Close the outputs: renamed into place when ok, else removed. */
-static int close_outputs(const struct runner_opts *o, struct outputs *out, bool ok)
+static int close_outputs(const struct runner_opts *o, struct runner_outputs *out, bool ok)
 {
 	int ret = 0;
 	for (unsigned v = 0; v < RUNNER_MAX_VERDICTS; v++) {
@@ -141,12 +146,6 @@ static int close_outputs(const struct runner_opts *o, struct outputs *out, bool 
 	return ret;
 }
 
-/* A mapped capture file, unmapped after pcap_close. */
-struct mapping {
-	void *addr;
-	size_t len;
-};
-
 /*
  * The capture, read through a mapping of the file where it can be mapped
  * (a regular file): libpcap then reads records from memory, without a
@@ -155,7 +154,7 @@ struct mapping {
  * reading. fmemopen does not copy: the mapping (*map) must outlive the
  * pcap_t.
  */
-static pcap_t *open_capture(const char *path, char *errbuf, struct mapping *map)
+static pcap_t *open_capture(const char *path, char *errbuf, struct runner_mapping *map)
 {
 	map->addr = NULL;
 	map->len = 0;
@@ -193,39 +192,106 @@ static uint32_t be16_at(const uint8_t *p)
 	return (uint32_t)p[0] << 8 | p[1];
 }
 
-/* murmur3's block step and finaliser (common/murmur.h), a word at a time,
- * so that the top bits runner_flow_worker() uses are well mixed. */
-#define mix murmur3_mix
-#define fmix murmur3_fmix
-
 /*
- * The two endpoints of a flow, words of address (nw of them) and a port
- * each, taken in a fixed order (the smaller first) so that both
- * directions hash alike; then the protocol.
+ * The two endpoints of a flow, nw words of address and a port each, as a
+ * hash that both directions share. Each endpoint becomes one 48-bit
+ * number (its address folded to 32 bits, then its port); the smaller
+ * goes first (branch-free), and two multiply-xorshift rounds (the
+ * constants of murmur3's 64-bit finaliser) mix them with the protocol so
+ * that every input bit reaches the top bits runner_flow_worker() uses.
+ * The threaded loop hashes every packet: this is a few instructions, not
+ * a chain of per-word steps.
  */
+static uint32_t fold(const uint8_t *a, unsigned nw)
+{
+	uint32_t w[4];
+	memcpy(w, a, nw * 4);
+	if (nw == 1)
+		return w[0];
+	return w[0] ^ (w[1] << 8 | w[1] >> 24) ^ (w[2] << 16 | w[2] >> 16) ^
+	       (w[3] << 24 | w[3] >> 8);
+}
+
+static uint32_t hash_words(uint32_t a, uint32_t b, uint32_t aport, uint32_t bport,
+			   uint32_t proto, unsigned nw)
+{
+	uint64_t x = (uint64_t)a << 16 | aport, y = (uint64_t)b << 16 | bport;
+	uint64_t lo = x < y ? x : y, hi = x < y ? y : x;
+	uint64_t h = (lo ^ (uint64_t)(proto << 8 | nw) << 48) * 0xff51afd7ed558ccdull;
+	h = (h ^ h >> 29 ^ hi) * 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 32;
+	return (uint32_t)h;
+}
+
 static uint32_t hash_endpoints(const uint8_t *a, const uint8_t *b, unsigned nw, uint32_t aport,
 			       uint32_t bport, uint32_t proto)
 {
-	uint32_t wa[4], wb[4];
-	memcpy(wa, a, nw * 4);
-	memcpy(wb, b, nw * 4);
-	int c = 0;
-	for (unsigned i = 0; i < nw && !c; i++)
-		c = wa[i] < wb[i] ? -1 : wa[i] > wb[i];
-	bool swap = c > 0 || (c == 0 && aport > bport);
-	const uint32_t *x = swap ? wb : wa, *y = swap ? wa : wb;
-	uint32_t h = 0x9747b28cu;
-	for (unsigned i = 0; i < nw; i++)
-		h = mix(h, x[i]);
-	for (unsigned i = 0; i < nw; i++)
-		h = mix(h, y[i]);
-	h = mix(h, swap ? bport << 16 | aport : aport << 16 | bport);
-	return fmix(mix(h, proto) ^ nw);
+	return hash_words(fold(a, nw), fold(b, nw), aport, bport, proto, nw);
 }
 
 static bool has_ports(uint32_t proto)
 {
-	return proto == 6 || proto == 17 || proto == 132 || proto == 136; /* TCP UDP SCTP UDP-Lite */
+	/* TCP UDP SCTP UDP-Lite; | rather than ||: no branches */
+	return (proto == 6) | (proto == 17) | (proto == 132) | (proto == 136);
+}
+
+/*
+ * Fields of the frame d (len bytes, at least 14) read without a branch:
+ * the threaded runner hashes every packet, and over mixed traffic a
+ * branch per field mispredicts often enough to double the hash's cost.
+ * A field the frame does not hold reads as 0 (off is then clamped to 0
+ * for the load itself, so that nothing past the frame is read).
+ */
+static uint32_t u8_in(const uint8_t *d, size_t len, size_t off)
+{
+	bool in = off < len;
+	return d[in ? off : 0] & (0u - (uint32_t)in);
+}
+
+static uint32_t be16_in(const uint8_t *d, size_t len, size_t off)
+{
+	bool in = off + 2 <= len;
+	return be16_at(d + (in ? off : 0)) & (0u - (uint32_t)in);
+}
+
+static uint32_t w32_in(const uint8_t *d, size_t len, size_t off)
+{
+	bool in = off + 4 <= len;
+	uint32_t v;
+	memcpy(&v, d + (in ? off : 0), 4);
+	return v & (0u - (uint32_t)in);
+}
+
+/* IPv6 (d[o] starts its header, len >= o + 40): extension headers
+ * skipped to the ports. */
+static uint32_t hash_ipv6(const uint8_t *d, size_t len, size_t o)
+{
+	const uint8_t *ip = d + o;
+	uint32_t next = ip[6];
+	size_t l4 = o + 40;
+	bool frag = false;
+	/* hop-by-hop, routing, destination options, fragment, AH */
+	for (int hdrs = 0; hdrs < 8 && len >= l4 + 8; hdrs++) {
+		if (next == 0 || next == 43 || next == 60) {
+			next = d[l4];
+			l4 += ((size_t)d[l4 + 1] + 1) * 8;
+		} else if (next == 44) {
+			frag = true;
+			next = d[l4];
+			l4 += 8;
+		} else if (next == 51) {
+			next = d[l4];
+			l4 += ((size_t)d[l4 + 1] + 2) * 4;
+		} else {
+			break;
+		}
+	}
+	uint32_t sport = 0, dport = 0;
+	if (!frag && has_ports(next) && len >= l4 + 4) {
+		sport = be16_at(d + l4);
+		dport = be16_at(d + l4 + 2);
+	}
+	return hash_endpoints(ip + 8, ip + 24, 4, sport, dport, next);
 }
 
 uint32_t runner_flow_hash(const uint8_t *d, size_t len)
@@ -234,77 +300,33 @@ uint32_t runner_flow_hash(const uint8_t *d, size_t len)
 		return 0;
 	size_t o = 12;
 	uint32_t type = be16_at(d + 12);
-	for (int tags = 0; tags < 2 && (type == 0x8100 || type == 0x88a8) && len >= o + 6; tags++) {
-		type = be16_at(d + o + 4);
-		o += 4;
+	for (int tags = 0; tags < 2; tags++) { /* a tag stops being followed at a non-tag */
+		bool tag = ((type == 0x8100) | (type == 0x88a8)) & (len >= o + 6);
+		uint32_t inner = be16_in(d, len, o + 4);
+		type = tag ? inner : type;
+		o += tag ? 4 : 0;
 	}
 	o += 2; /* the network header */
-	if (type == 0x0800 && len >= o + 20 && (d[o] >> 4) == 4 && (d[o] & 15) >= 5) {
-		const uint8_t *ip = d + o;
-		size_t ihl = (size_t)(ip[0] & 15) * 4;
-		uint32_t proto = ip[9];
-		bool frag = (be16_at(ip + 6) & 0x3fff) != 0; /* MF or an offset */
-		uint32_t sport = 0, dport = 0;
-		if (!frag && has_ports(proto) && len >= o + ihl + 4) {
-			sport = be16_at(ip + ihl);
-			dport = be16_at(ip + ihl + 2);
-		}
-		return hash_endpoints(ip + 12, ip + 16, 1, sport, dport, proto);
-	}
-	if (type == 0x86dd && len >= o + 40 && (d[o] >> 4) == 6) {
-		const uint8_t *ip = d + o;
-		uint32_t next = ip[6];
-		size_t l4 = o + 40;
-		bool frag = false;
-		/* hop-by-hop, routing, destination options, fragment, AH */
-		for (int hdrs = 0; hdrs < 8 && len >= l4 + 8; hdrs++) {
-			if (next == 0 || next == 43 || next == 60) {
-				next = d[l4];
-				l4 += ((size_t)d[l4 + 1] + 1) * 8;
-			} else if (next == 44) {
-				frag = true;
-				next = d[l4];
-				l4 += 8;
-			} else if (next == 51) {
-				next = d[l4];
-				l4 += ((size_t)d[l4 + 1] + 2) * 4;
-			} else {
-				break;
-			}
-		}
-		uint32_t sport = 0, dport = 0;
-		if (!frag && has_ports(next) && len >= l4 + 4) {
-			sport = be16_at(d + l4);
-			dport = be16_at(d + l4 + 2);
-		}
-		return hash_endpoints(ip + 8, ip + 24, 4, sport, dport, next);
-	}
-	/* Not IP (or cut inside its header): the MAC pair (4 + 2 bytes each)
-	 * and the EtherType. */
-	return hash_endpoints(d, d + 6, 1, be16_at(d + 4), be16_at(d + 10), type);
+	if (type == 0x86dd && len >= o + 40 && (d[o] >> 4) == 6)
+		return hash_ipv6(d, len, o);
+	/* IPv4, or else (not IP, an IP header cut short) the MAC pair (4 + 2
+	 * bytes each) and the EtherType: both computed, one taken. */
+	uint32_t v0 = u8_in(d, len, o);
+	size_t ihl = (size_t)(v0 & 15) * 4;
+	bool is4 = (type == 0x0800) & (len >= o + 20) & ((v0 >> 4) == 4) & (ihl >= 20);
+	uint32_t proto = u8_in(d, len, o + 9);
+	bool frag = (be16_in(d, len, o + 6) & 0x3fff) != 0; /* MF or an offset */
+	uint32_t ports = 0u - (uint32_t)(!frag & has_ports(proto) & (len >= o + ihl + 4));
+	uint32_t ma, mb;
+	memcpy(&ma, d, 4);
+	memcpy(&mb, d + 6, 4);
+	return hash_words(is4 ? w32_in(d, len, o + 12) : ma, is4 ? w32_in(d, len, o + 16) : mb,
+			  is4 ? be16_in(d, len, o + ihl) & ports : be16_at(d + 4),
+			  is4 ? be16_in(d, len, o + ihl + 2) & ports : be16_at(d + 10),
+			  is4 ? proto : type, 1);
 }
 
 /* ------------------------------------------------------------ the loop */
-
-/*
- * A capture open for reading. A classic pcap file (version 2.4, either
- * byte order, micro- or nanosecond stamps) that could be mapped is read
- * straight from the mapping: a record is a pointer into it, with no copy
- * and no call into libpcap, which has checked the file header. The
- * records get what libpcap's own reader (sf-pcap.c) gives them: stamps
- * in microseconds, caplen cut to the snapshot length, the same checks and
- * messages. Anything else (pcapng, a pipe) goes through pcap_next_ex().
- */
-struct capture {
-	pcap_t *p;
-	struct mapping map;
-	bool direct;           /* records read from the mapping */
-	bool swapped, nsec;
-	uint32_t snap;         /* pcap_snapshot() */
-	const uint8_t *pos, *end;
-	struct pcap_pkthdr hdr; /* the last record's, for direct reading */
-	char errbuf[PCAP_ERRBUF_SIZE];
-};
 
 static uint32_t le32_at(const uint8_t *p, bool swapped)
 {
@@ -315,7 +337,7 @@ static uint32_t le32_at(const uint8_t *p, bool swapped)
 
 /* Read from the mapping when the file is a classic pcap file libpcap
  * opened from it. */
-static void capture_direct(struct capture *c)
+static void capture_direct(struct runner_capture *c)
 {
 	if (!c->map.addr || c->map.len < 24)
 		return;
@@ -342,7 +364,7 @@ static void capture_direct(struct capture *c)
 }
 
 /* The next record from the mapping: 1, 0 at the end, -1 with errbuf set. */
-static int direct_next(struct capture *c, struct pcap_pkthdr **h, const u_char **data)
+static int direct_next(struct runner_capture *c, struct pcap_pkthdr **h, const u_char **data)
 {
 	size_t left = (size_t)(c->end - c->pos);
 	if (!left)
@@ -352,42 +374,55 @@ static int direct_next(struct capture *c, struct pcap_pkthdr **h, const u_char *
 			 "truncated dump file; tried to read 16 header bytes, only got %zu", left);
 		return -1;
 	}
-	struct pcap_pkthdr *hd = &c->hdr;
-	hd->ts.tv_sec = (int32_t)le32_at(c->pos, c->swapped);
-	uint32_t frac = le32_at(c->pos + 4, c->swapped);
-	hd->ts.tv_usec = (int32_t)(c->nsec ? frac / 1000 : frac);
-	hd->caplen = le32_at(c->pos + 8, c->swapped);
-	hd->len = le32_at(c->pos + 12, c->swapped);
+	uint32_t caplen = le32_at(c->pos + 8, c->swapped);
 	c->pos += 16;
 	left -= 16;
-	if (hd->caplen > RUNNER_MAX_PACKET) { /* libpcap's maximum for Ethernet */
-		if (hd->caplen > c->snap)
+	if (caplen > RUNNER_MAX_PACKET) { /* libpcap's maximum for Ethernet */
+		if (caplen > c->snap)
 			snprintf(c->errbuf, sizeof(c->errbuf),
 				 "invalid packet capture length %u, bigger than snaplen of %u",
-				 hd->caplen, c->snap);
+				 caplen, c->snap);
 		else
 			snprintf(c->errbuf, sizeof(c->errbuf),
 				 "invalid packet capture length %u, bigger than maximum of %u",
-				 hd->caplen, RUNNER_MAX_PACKET);
+				 caplen, RUNNER_MAX_PACKET);
 		return -1;
 	}
-	if (hd->caplen > left) {
+	if (caplen > left) {
 		snprintf(c->errbuf, sizeof(c->errbuf),
 			 "truncated dump file; tried to read %u captured bytes, only got %zu",
-			 hd->caplen > c->snap && left < c->snap ? c->snap : hd->caplen, left);
+			 caplen > c->snap && left < c->snap ? c->snap : caplen, left);
 		return -1;
 	}
 	*data = c->pos;
-	c->pos += hd->caplen;
-	if (hd->caplen > c->snap)
-		hd->caplen = c->snap; /* the rest is skipped, as libpcap does */
-	*h = hd;
+	c->pos += caplen;
+	/* The next record is found only once this one's length is known: a
+	 * chain of loads, each waiting for memory. Its header and the first
+	 * bytes of its packet (where the flow hash reads) are fetched now, so
+	 * that the wait overlaps with the work on this record. */
+	__builtin_prefetch(c->pos);
+	__builtin_prefetch(c->pos + 64);
+	runner_record_hdr(c, *data, &c->hdr);
+	*h = &c->hdr;
 	return 1;
+}
+
+void runner_record_hdr(const struct runner_capture *c, const uint8_t *data,
+		       struct pcap_pkthdr *h)
+{
+	const uint8_t *p = data - 16;
+	h->ts.tv_sec = (int32_t)le32_at(p, c->swapped);
+	uint32_t frac = le32_at(p + 4, c->swapped);
+	h->ts.tv_usec = (int32_t)(c->nsec ? frac / 1000 : frac);
+	h->caplen = le32_at(p + 8, c->swapped);
+	h->len = le32_at(p + 12, c->swapped);
+	if (h->caplen > c->snap)
+		h->caplen = c->snap; /* the rest is skipped, as libpcap does */
 }
 
 /* Open o->in and check its link type; prints the error and returns -1. */
 static int capture_open(const struct runner_opts *o, const struct runner_hook *hook,
-			struct capture *c)
+			struct runner_capture *c)
 {
 	char *errbuf = c->errbuf;
 	c->p = open_capture(o->in, errbuf, &c->map);
@@ -410,7 +445,7 @@ static int capture_open(const struct runner_opts *o, const struct runner_hook *h
 	return 0;
 }
 
-static void capture_close(struct capture *c)
+static void capture_close(struct runner_capture *c)
 {
 	if (c->p)
 		pcap_close(c->p);
@@ -420,7 +455,7 @@ static void capture_close(struct capture *c)
 
 /* The next record: 1, 0 at the end, -1 on an error (printed; record is
  * the number of the record that failed). */
-static int capture_next(const struct runner_opts *o, struct capture *c, uint64_t record,
+int runner_capture_next(const struct runner_opts *o, struct runner_capture *c, uint64_t record,
 			struct pcap_pkthdr **h, const u_char **data)
 {
 	int r = c->direct ? direct_next(c, h, data) : pcap_next_ex(c->p, h, data);
@@ -465,7 +500,7 @@ void runner_packet_set(struct runner_packet *p, uint8_t *buf, size_t size, const
 
 /* The bytes to write for a result: the packet as the program left it; a
  * hook that lost track of it gives the packet as read. */
-static void out_bytes(const struct runner_packet *p, const struct runner_result *res,
+void runner_out_bytes(const struct runner_packet *p, const struct runner_result *res,
 		      const uint8_t **s, size_t *n)
 {
 	*s = res->out;
@@ -474,6 +509,17 @@ static void out_bytes(const struct runner_packet *p, const struct runner_result 
 		*s = p->data;
 		*n = p->len;
 	}
+}
+
+void runner_report_failure(const struct runner_opts *o, const struct runner_hook *hook,
+			   uint64_t record, const struct bpfvm_error *err)
+{
+	char msg[BPFVM_ERR_MSG_MAX + BPFVM_ERR_FILE_MAX + 64];
+	bpfvm_error__format(err, msg, sizeof(msg));
+	fprintf(stderr,
+		"bpfvm %s: %s: record %" PRIu64 ": the run failed, counted as %s (reported "
+		"once): %s\n",
+		CMD(o), o->in, record, hook->verdicts[hook->error_verdict], msg);
 }
 
 /* Count one result (record is its number, from 1); a failed run (failed,
@@ -485,27 +531,21 @@ static unsigned account(const struct runner_opts *o, const struct runner_hook *h
 {
 	unsigned verdict = res->verdict;
 	if (failed) {
-		if (!st->run_errors) {
-			char msg[BPFVM_ERR_MSG_MAX + BPFVM_ERR_FILE_MAX + 64];
-			bpfvm_error__format(err, msg, sizeof(msg));
-			fprintf(stderr,
-				"bpfvm %s: %s: record %" PRIu64 ": the run failed, "
-				"counted as %s (reported once): %s\n",
-				CMD(o), o->in, record, hook->verdicts[hook->error_verdict], msg);
-		}
+		if (!st->run_errors)
+			runner_report_failure(o, hook, record, err);
 		st->run_errors++;
 		st->verdicts[hook->error_verdict]++;
 		return hook->error_verdict;
 	}
 	st->verdicts[verdict]++;
 	if (target[0])
-		count_target(st, target);
+		runner_count_target(st, target);
 	st->unknown += res->unknown;
 	st->truncated += res->truncated;
 	return verdict;
 }
 
-static void write_out(struct outputs *out, unsigned verdict, const struct pcap_pkthdr *h,
+void runner_write_out(struct runner_outputs *out, unsigned verdict, const struct pcap_pkthdr *h,
 		      const uint8_t *s, size_t n, uint32_t wire_len)
 {
 	struct pcap_pkthdr oh = *h;
@@ -514,29 +554,32 @@ static void write_out(struct outputs *out, unsigned verdict, const struct pcap_p
 	pcap_dump((u_char *)out->d[verdict], &oh, s);
 }
 
-struct progress {
-	uint64_t start, next;
-	bool shown;
-};
-
-static void progress(const struct runner_opts *o, const struct runner_stats *st,
-		     struct progress *pr)
+void runner_progress_at(const struct runner_opts *o, uint64_t packets,
+			struct runner_progress *pr)
 {
-	if (!o->progress || (st->packets & 0xffff) != 0)
+	if (!o->progress)
 		return;
-	uint64_t t = now_ns();
+	uint64_t t = runner_now_ns();
 	if (t >= pr->next) {
-		fprintf(stderr, "\r%" PRIu64 " packets, %.0f packets/s   ", st->packets,
-			(double)st->packets * 1e9 / (double)(t - pr->start));
+		fprintf(stderr, "\r%" PRIu64 " packets, %.0f packets/s   ", packets,
+			(double)packets * 1e9 / (double)(t - pr->start));
 		pr->next = t + 1000000000ull;
 		pr->shown = true;
 	}
 }
 
+/* The progress line, looked at every 65536 packets. */
+static void progress(const struct runner_opts *o, const struct runner_stats *st,
+		     struct runner_progress *pr)
+{
+	if ((st->packets & 0xffff) == 0)
+		runner_progress_at(o, st->packets, pr);
+}
+
 /* One thread: read, run, count and write each record in turn. */
 static int run_single(const struct bpfvm_prog *prog, const struct runner_hook *hook,
-		      const struct runner_opts *o, struct runner_stats *st, struct capture *c,
-		      struct outputs *out, struct progress *pr)
+		      const struct runner_opts *o, struct runner_stats *st, struct runner_capture *c,
+		      struct runner_outputs *out, struct runner_progress *pr)
 {
 	size_t size;
 	uint8_t *buf = runner_buf_new(&size);
@@ -549,17 +592,18 @@ static int run_single(const struct bpfvm_prog *prog, const struct runner_hook *h
 	struct pcap_pkthdr *h;
 	const u_char *data;
 	int r;
-	while ((r = capture_next(o, c, st->packets + 1, &h, &data)) == 1) {
+	while ((r = runner_capture_next(o, c, st->packets + 1, &h, &data)) == 1) {
 		st->packets++;
 		runner_packet_set(&p, buf, size, data, h->caplen, h->len, 0);
-		struct runner_result res = { 0 };
+		struct runner_result res;
+		runner_result_clear(&res);
 		bool failed = hook->run(prog, o, &p, &res, &err) != 0;
 		unsigned v = account(o, hook, st, &res, res.target, failed, &err, st->packets);
 		if (out->d[v]) {
 			const uint8_t *s;
 			size_t n;
-			out_bytes(&p, &res, &s, &n);
-			write_out(out, v, h, s, n, res.out_wire_len);
+			runner_out_bytes(&p, &res, &s, &n);
+			runner_write_out(out, v, h, s, n, res.out_wire_len);
 		}
 		progress(o, st, pr);
 	}
@@ -576,34 +620,13 @@ struct rec {
 	unsigned worker;       /* of its flow */
 };
 
-/* What a worker made of a record: small, as the reader reads it back
- * from the worker's cache. */
-struct slot {
-	size_t out;            /* the bytes to write: the worker's out + out */
-	uint32_t out_len, out_wire_len;
-	uint32_t target;       /* its redirect target at the worker's out + target - 1
-				* (NUL-terminated), or 0 */
-	uint8_t verdict;
-	bool failed, unknown, truncated;
-};
-
-/* What one worker keeps of one batch. */
-struct worker_part {
-	uint8_t *out;          /* packets to write and targets, back to back */
-	size_t out_len, out_cap;
-	bool failed;           /* err holds the first failure of the batch */
-	size_t failed_slot;
-	struct bpfvm_error err;
-	int oom;               /* out could not grow: the run fails */
-};
-
 struct batch {
 	struct rec *recs;
-	struct slot *slots;
+	struct runner_slot *slots;
 	size_t n;
 	uint8_t *in;           /* the records' bytes */
 	size_t in_len;
-	struct worker_part *part; /* per worker */
+	struct runner_part *part; /* per worker */
 };
 
 struct pool {
@@ -629,7 +652,7 @@ struct worker {
 };
 
 /* Append n bytes to the worker's out; returns their offset, or -1. */
-static ptrdiff_t part_put(struct worker_part *wp, const void *src, size_t n)
+ptrdiff_t runner_part_put(struct runner_part *wp, const void *src, size_t n)
 {
 	if (wp->out_len + n > wp->out_cap) {
 		size_t cap = wp->out_cap ? wp->out_cap : 1 << 16;
@@ -648,11 +671,42 @@ static ptrdiff_t part_put(struct worker_part *wp, const void *src, size_t n)
 	return (ptrdiff_t)(wp->out_len - n);
 }
 
+void runner_result_clear(struct runner_result *res)
+{
+	/* what every hook sets is left alone: a memset of the whole (the
+	 * target's 80 bytes) costs more than the run of a short program */
+	res->unknown = res->truncated = false;
+	res->target[0] = 0;
+}
+
+void runner_keep(struct runner_part *wp, struct runner_slot *sl, const struct runner_packet *p,
+		 const struct runner_result *res, bool failed, const bool write[])
+{
+	sl->failed = failed;
+	sl->verdict = (uint8_t)res->verdict;
+	sl->unknown = res->unknown;
+	sl->truncated = res->truncated;
+	sl->out_wire_len = res->out_wire_len;
+	sl->target = 0;
+	if (res->target[0] && !failed) {
+		ptrdiff_t t = runner_part_put(wp, res->target, strlen(res->target) + 1);
+		sl->target = t < 0 ? 0 : (uint32_t)t + 1;
+	}
+	if (!write[res->verdict])
+		return;
+	const uint8_t *s;
+	size_t n;
+	runner_out_bytes(p, res, &s, &n);
+	ptrdiff_t at = runner_part_put(wp, s, n);
+	sl->out = at < 0 ? 0 : (size_t)at;
+	sl->out_len = (uint32_t)n;
+}
+
 /* Run the records of b whose flows are the worker's. */
 static void work_batch(struct worker *w, struct batch *b)
 {
 	struct pool *pl = w->pool;
-	struct worker_part *wp = &b->part[w->id];
+	struct runner_part *wp = &b->part[w->id];
 	struct runner_packet p;
 	struct runner_result res;
 	struct bpfvm_error spare;
@@ -663,34 +717,18 @@ static void work_batch(struct worker *w, struct batch *b)
 		const struct rec *rc = &b->recs[k];
 		if (rc->worker != w->id)
 			continue;
-		struct slot *sl = &b->slots[k];
+		struct runner_slot *sl = &b->slots[k];
 		runner_packet_set(&p, w->buf, w->size, rc->data, rc->h.caplen, rc->h.len, w->id);
-		memset(&res, 0, sizeof(res));
+		runner_result_clear(&res);
 		struct bpfvm_error *err = wp->failed ? &spare : &wp->err;
-		sl->failed = pl->hook->run(pl->prog, pl->o, &p, &res, err) != 0;
-		if (sl->failed) {
+		bool failed = pl->hook->run(pl->prog, pl->o, &p, &res, err) != 0;
+		if (failed) {
 			if (!wp->failed)
 				wp->failed_slot = k;
 			wp->failed = true;
 			res.verdict = pl->hook->error_verdict;
 		}
-		sl->verdict = (uint8_t)res.verdict;
-		sl->unknown = res.unknown;
-		sl->truncated = res.truncated;
-		sl->out_wire_len = res.out_wire_len;
-		sl->target = 0;
-		if (res.target[0] && !sl->failed) {
-			ptrdiff_t t = part_put(wp, res.target, strlen(res.target) + 1);
-			sl->target = t < 0 ? 0 : (uint32_t)t + 1;
-		}
-		if (!pl->write[res.verdict])
-			continue;
-		const uint8_t *s;
-		size_t n;
-		out_bytes(&p, &res, &s, &n);
-		ptrdiff_t at = part_put(wp, s, n);
-		sl->out = at < 0 ? 0 : (size_t)at;
-		sl->out_len = (uint32_t)n;
+		runner_keep(wp, sl, &p, &res, failed, pl->write);
 	}
 }
 
@@ -759,7 +797,7 @@ static int batch_alloc(struct batch *b, unsigned n)
 /* Fill b from the capture, each record given to its flow's worker (the
  * reader hashes it while its bytes are in the reader's cache). Returns 1
  * (b has records), 0 at the end, -1 on an error (printed). */
-static int batch_read(const struct runner_opts *o, struct capture *c, uint64_t first,
+static int batch_read(const struct runner_opts *o, struct runner_capture *c, uint64_t first,
 		      struct batch *b, unsigned n)
 {
 	struct pcap_pkthdr *h;
@@ -768,7 +806,7 @@ static int batch_read(const struct runner_opts *o, struct capture *c, uint64_t f
 	b->n = 0;
 	b->in_len = 0;
 	while (b->n < RUNNER_BATCH_PACKETS && b->in_len < RUNNER_BATCH_BYTES &&
-	       (r = capture_next(o, c, first + b->n, &h, &data)) == 1) {
+	       (r = runner_capture_next(o, c, first + b->n, &h, &data)) == 1) {
 		struct rec *rc = &b->recs[b->n++];
 		rc->h = *h;
 		rc->worker = runner_flow_worker(runner_flow_hash(data, h->caplen), n);
@@ -785,8 +823,8 @@ static int batch_read(const struct runner_opts *o, struct capture *c, uint64_t f
 
 /* Count and write b's records, in the order of the capture. */
 static int batch_emit(const struct runner_opts *o, const struct runner_hook *hook,
-		      struct runner_stats *st, struct outputs *out, struct batch *b,
-		      struct progress *pr, unsigned n)
+		      struct runner_stats *st, struct runner_outputs *out, struct batch *b,
+		      struct runner_progress *pr, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)
 		if (b->part[i].oom) {
@@ -795,8 +833,8 @@ static int batch_emit(const struct runner_opts *o, const struct runner_hook *hoo
 		}
 	for (size_t k = 0; k < b->n; k++) {
 		const struct rec *rc = &b->recs[k];
-		const struct slot *sl = &b->slots[k];
-		const struct worker_part *wp = &b->part[rc->worker];
+		const struct runner_slot *sl = &b->slots[k];
+		const struct runner_part *wp = &b->part[rc->worker];
 		st->packets++;
 		/* the first failure overall is the first of its worker in the
 		 * first batch that has one */
@@ -815,15 +853,15 @@ static int batch_emit(const struct runner_opts *o, const struct runner_hook *hoo
 		const char *target = sl->target ? (const char *)wp->out + sl->target - 1 : "";
 		unsigned v = account(o, hook, st, &res, target, sl->failed, err, st->packets);
 		if (out->d[v])
-			write_out(out, v, &rc->h, wp->out + sl->out, sl->out_len, sl->out_wire_len);
+			runner_write_out(out, v, &rc->h, wp->out + sl->out, sl->out_len, sl->out_wire_len);
 		progress(o, st, pr);
 	}
 	return 0;
 }
 
 static int run_threads(const struct bpfvm_prog *prog, const struct runner_hook *hook,
-		       const struct runner_opts *o, struct runner_stats *st, struct capture *c,
-		       struct outputs *out, struct progress *pr)
+		       const struct runner_opts *o, struct runner_stats *st, struct runner_capture *c,
+		       struct runner_outputs *out, struct runner_progress *pr)
 {
 	unsigned n = o->threads;
 	int ret = -1;
@@ -901,8 +939,8 @@ out:
 int runner_run(const struct bpfvm_prog *prog, const struct runner_hook *hook,
 	       const struct runner_opts *o, struct runner_stats *st)
 {
-	struct outputs out = { 0 };
-	struct capture c = { 0 };
+	struct runner_outputs out = { 0 };
+	struct runner_capture c = { 0 };
 	bool ok = false;
 	memset(st, 0, sizeof(*st));
 	if (o->threads > RUNNER_MAX_THREADS) {
@@ -912,11 +950,14 @@ int runner_run(const struct bpfvm_prog *prog, const struct runner_hook *hook,
 	}
 	if (capture_open(o, hook, &c) || open_outputs(c.p, hook, o, &out))
 		goto out;
-	struct progress pr = { .start = now_ns() };
+	struct runner_progress pr = { .start = runner_now_ns() };
 	pr.next = pr.start + 1000000000ull;
-	int r = o->threads > 1 ? run_threads(prog, hook, o, st, &c, &out, &pr)
-			       : run_single(prog, hook, o, st, &c, &out, &pr);
-	st->elapsed_ns = now_ns() - pr.start;
+	uint64_t cpu0 = cpu_now_ns();
+	int r = o->threads <= 1 ? run_single(prog, hook, o, st, &c, &out, &pr)
+		: c.direct	? runner_run_spread(prog, hook, o, st, &c, &out, &pr)
+				: run_threads(prog, hook, o, st, &c, &out, &pr);
+	st->elapsed_ns = runner_now_ns() - pr.start;
+	st->cpu_ns = cpu_now_ns() - cpu0;
 	if (pr.shown)
 		fprintf(stderr, "\r\033[K");
 	ok = r == 0;
@@ -930,7 +971,7 @@ out:
 int runner_read_all(const struct runner_opts *o, const struct runner_hook *hook, size_t max,
 		    struct runner_packets *pk)
 {
-	struct capture c = { 0 };
+	struct runner_capture c = { 0 };
 	struct pcap_pkthdr *h;
 	const u_char *data;
 	size_t cap = 0, bytes_cap = 0, bytes = 0;
@@ -938,7 +979,7 @@ int runner_read_all(const struct runner_opts *o, const struct runner_hook *hook,
 	memset(pk, 0, sizeof(*pk));
 	if (capture_open(o, hook, &c))
 		goto out;
-	while ((!max || pk->n < max) && (r = capture_next(o, &c, pk->n + 1, &h, &data)) == 1) {
+	while ((!max || pk->n < max) && (r = runner_capture_next(o, &c, pk->n + 1, &h, &data)) == 1) {
 		if (pk->n == cap) {
 			cap = cap ? 2 * cap : 1024;
 			size_t *off = realloc(pk->off, cap * sizeof(*off));

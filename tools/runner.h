@@ -61,6 +61,9 @@ struct runner_stats {
 	unsigned n_targets;
 	uint64_t other_targets;
 	uint64_t elapsed_ns;   /* wall time of the loop, reading included */
+	uint64_t cpu_ns;       /* CPU time of the process over the loop, every thread's:
+				* with --threads, what the packets cost whatever else
+				* the machine was running at the time */
 };
 
 /* One packet, as the loop hands it to a hook. The buffer [buf, buf_end)
@@ -85,6 +88,17 @@ struct runner_result {
 	char target[80];       /* a redirect's target, or "" */
 };
 
+/* What the runs of one packet get besides the context (runner_hook.setup). */
+struct runner_setup {
+	size_t ctx_len;                /* the context's bytes */
+	struct bpfvm_region region;    /* the packet's buffer, as run() gives it */
+	const void *packet;            /* what LD_ABS/LD_IND read, or NULL */
+	size_t packet_len;
+};
+
+/* The largest context a hook fills. */
+#define RUNNER_CTX_MAX 256
+
 struct runner_hook {
 	const char *what;              /* "an XDP program", for messages */
 	const char *const *verdicts;   /* names, by verdict index ("pass", ...) */
@@ -95,6 +109,12 @@ struct runner_hook {
 	int (*run)(const struct bpfvm_prog *prog, const struct runner_opts *o,
 		   const struct runner_packet *p, struct runner_result *res,
 		   struct bpfvm_error *err);
+	/* The same set-up without the run, for many runs at once
+	 * (bpfvm_prog__run_batch in bpfvm bench): fill the context for p in
+	 * ctx (RUNNER_CTX_MAX bytes, aligned for it) exactly as run() does,
+	 * and *su. */
+	void (*setup)(const struct runner_opts *o, const struct runner_packet *p, void *ctx,
+		      struct runner_setup *su);
 };
 
 /* The hooks (xdp_runner.c, skb_runner.c). */

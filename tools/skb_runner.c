@@ -92,6 +92,34 @@ static void fill_skb(struct bpfvm_skb_ctx *ctx, const struct runner_opts *o,
 	ctx->priority = o->priority;
 }
 
+_Static_assert(sizeof(struct bpfvm_skb_ctx) <= RUNNER_CTX_MAX, "RUNNER_CTX_MAX holds __sk_buff");
+
+/* The skb and what its runs get: tc may write the packet, a socket
+ * filter only reads it. */
+static void skb_setup(const struct runner_opts *o, const struct runner_packet *p, void *ctx,
+		      bool writable, struct runner_setup *su)
+{
+	fill_skb(ctx, o, p);
+	*su = (struct runner_setup){
+		.ctx_len = sizeof(struct bpfvm_skb_ctx),
+		.region = { p->buf, (size_t)(p->buf_end - p->buf), writable },
+		.packet = p->data,
+		.packet_len = p->len,
+	};
+}
+
+static void tc_setup(const struct runner_opts *o, const struct runner_packet *p, void *ctx,
+		     struct runner_setup *su)
+{
+	skb_setup(o, p, ctx, true, su);
+}
+
+static void socket_setup(const struct runner_opts *o, const struct runner_packet *p, void *ctx,
+			 struct runner_setup *su)
+{
+	skb_setup(o, p, ctx, false, su);
+}
+
 /* ------------------------------------------------------------------ tc */
 
 /* By TC_ACT_* code + 1 (TC_ACT_UNSPEC is -1). */
@@ -105,9 +133,9 @@ static int tc_run(const struct bpfvm_prog *prog, const struct runner_opts *o,
 		  const struct runner_packet *p, struct runner_result *res, struct bpfvm_error *err)
 {
 	struct bpfvm_skb_ctx ctx;
-	fill_skb(&ctx, o, p);
-	struct bpfvm_region region = { p->buf, (size_t)(p->buf_end - p->buf), true };
-	BPFVM_OPTS(bpfvm_run_opts, ro, .regions = &region, .n_regions = 1,
+	struct runner_setup su;
+	tc_setup(o, p, &ctx, &su);
+	BPFVM_OPTS(bpfvm_run_opts, ro, .regions = &su.region, .n_regions = 1,
 		   .insn_budget = o->insn_budget, .packet = p->data, .packet_len = p->len,
 		   .cpu = p->cpu);
 	uint64_t r0 = 0;
@@ -137,6 +165,7 @@ const struct runner_hook runner_tc = {
 	.n_verdicts = sizeof(tc_verdicts) / sizeof(tc_verdicts[0]),
 	.error_verdict = BPFVM_TC_ACT_SHOT + 1,
 	.run = tc_run,
+	.setup = tc_setup,
 };
 
 /* ------------------------------------------------------- socket filter */
@@ -148,11 +177,11 @@ static int socket_run(const struct bpfvm_prog *prog, const struct runner_opts *o
 		      struct bpfvm_error *err)
 {
 	struct bpfvm_skb_ctx ctx;
-	fill_skb(&ctx, o, p);
+	struct runner_setup su;
 	/* No direct packet access: the packet is readable for LD_ABS/LD_IND
 	 * and the helpers that read it, not writable. */
-	struct bpfvm_region region = { p->buf, (size_t)(p->buf_end - p->buf), false };
-	BPFVM_OPTS(bpfvm_run_opts, ro, .regions = &region, .n_regions = 1,
+	socket_setup(o, p, &ctx, &su);
+	BPFVM_OPTS(bpfvm_run_opts, ro, .regions = &su.region, .n_regions = 1,
 		   .insn_budget = o->insn_budget, .packet = p->data, .packet_len = p->len,
 		   .cpu = p->cpu);
 	uint64_t r0 = 0;
@@ -173,4 +202,5 @@ const struct runner_hook runner_socket = {
 	.n_verdicts = sizeof(socket_verdicts) / sizeof(socket_verdicts[0]),
 	.error_verdict = 1,
 	.run = socket_run,
+	.setup = socket_setup,
 };

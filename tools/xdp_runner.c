@@ -14,16 +14,17 @@ _Static_assert(RUNNER_HEADROOM == BPFVM_XDP_HEADROOM, "XDP headroom is the kerne
 
 static const char *const xdp_verdicts[] = { "aborted", "drop", "pass", "tx", "redirect" };
 
-static int xdp_run(const struct bpfvm_prog *prog, const struct runner_opts *o,
-		   const struct runner_packet *p, struct runner_result *res,
-		   struct bpfvm_error *err)
+_Static_assert(sizeof(struct bpfvm_xdp_ctx) <= RUNNER_CTX_MAX, "RUNNER_CTX_MAX holds xdp_md");
+
+static void xdp_setup(const struct runner_opts *o, const struct runner_packet *p, void *ctx,
+		      struct runner_setup *su)
 {
 	/* The frame: where the kernel ends it, or (a packet too big for one
 	 * frame) right after the packet, which can then shrink only. */
 	uint8_t *hard_end = p->buf + BPFVM_XDP_FRAME_SIZE - BPFVM_XDP_TAILROOM;
 	if (hard_end < p->data + p->len)
 		hard_end = p->data + p->len;
-	struct bpfvm_xdp_ctx ctx = {
+	*(struct bpfvm_xdp_ctx *)ctx = (struct bpfvm_xdp_ctx){
 		.data = p->data,
 		.data_end = p->data + p->len,
 		.data_meta = p->data,
@@ -32,8 +33,21 @@ static int xdp_run(const struct bpfvm_prog *prog, const struct runner_opts *o,
 		.data_hard_start = p->buf,
 		.data_hard_end = hard_end,
 	};
-	struct bpfvm_region region = { p->buf, (size_t)(hard_end - p->buf), true };
-	BPFVM_OPTS(bpfvm_run_opts, ro, .regions = &region, .n_regions = 1,
+	*su = (struct runner_setup){
+		.ctx_len = sizeof(struct bpfvm_xdp_ctx),
+		.region = { p->buf, (size_t)(hard_end - p->buf), true },
+	};
+}
+
+static int xdp_run(const struct bpfvm_prog *prog, const struct runner_opts *o,
+		   const struct runner_packet *p, struct runner_result *res,
+		   struct bpfvm_error *err)
+{
+	struct bpfvm_xdp_ctx ctx;
+	struct runner_setup su;
+	xdp_setup(o, p, &ctx, &su);
+	uint8_t *hard_end = ctx.data_hard_end;
+	BPFVM_OPTS(bpfvm_run_opts, ro, .regions = &su.region, .n_regions = 1,
 		   .insn_budget = o->insn_budget, .cpu = p->cpu);
 	uint64_t r0 = 0;
 	int rc = bpfvm_prog__run(prog, &ctx, sizeof(ctx), &ro, &r0, err);
@@ -62,4 +76,5 @@ const struct runner_hook runner_xdp = {
 	.n_verdicts = sizeof(xdp_verdicts) / sizeof(xdp_verdicts[0]),
 	.error_verdict = BPFVM_XDP_ABORTED,
 	.run = xdp_run,
+	.setup = xdp_setup,
 };

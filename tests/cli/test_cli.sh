@@ -71,6 +71,9 @@ expect 0 "$bpfvm" run "$tmp/p.bin" --mem-file "$ex/dns-query.bin"; [[ "$out" == 
 expect 0 "$bpfvm" run -f hex "$tmp/dport.hex" --mem 'de ad be ef 00'; [[ "$out" == "0xffff" ]] || fail "short packet: $out"
 expect 0 "$bpfvm" run -e 'mov %r0, 7
 exit';                                 [[ "$out" == "0x7" ]] || fail "-e: $out"
+[[ -z $err ]] || fail "the JIT (the default engine) said: $err"
+expect 0 "$bpfvm" run --engine interp -e 'mov %r0, 7
+exit';                                 [[ "$out" == "0x7" ]] || fail "--engine interp: $out"
 expect 0 "$bpfvm" run -e 'r0 = *(u32 *)(r1 + 0)
 exit' --mem '78 56 34 12';             [[ "$out" == "0x12345678" ]] || fail "mem: $out"
 expect 0 "$bpfvm" run -d -e 'r2 = 0x41
@@ -82,10 +85,12 @@ r3 += 2
 r0 = r3
 exit'
 contains "$out" "r3 = 5"; contains "$out" "r3=0x7"; contains "$out" "r0=0x7"
+contains "$err" "running in the interpreter: --trace"
 expect 1 "$bpfvm" run "$ex/overrun.s" --mem 'de ad be ef'; contains "$err" "insn 2: read of 1 byte"
 contains "$err" "outside the 4-byte context"
 # --unverified: no verifier; the checked interpreter stops it at run time
 expect 1 "$bpfvm" run -U "$ex/overrun.s" --mem 'de ad be ef'; contains "$err" "insn 2"
+contains "$err" "running in the interpreter: --unverified"
 contains "$err" "out-of-bounds read"
 expect 1 "$bpfvm" run -e 'goto -1';    contains "$err" "never ends"
 expect 1 "$bpfvm" run --unverified --budget 50 -e 'goto -1'; contains "$err" "budget"

@@ -33,6 +33,20 @@ done
 contains "$out" '"aborted": 60'
 contains "$out" '"drop": 40'
 contains "$out" '"pass": 120'
+# What the bench harness (bench/bench_xdp) reads: times in picoseconds,
+# each round's, the packet's hash after the last of --check-runs runs,
+# and, when the kernel ran, its harness cost (subtracted).
+expect 0 "$bpfvm" bench "$obj" --data "$work/pkt.bin" --time 5 --rounds 2 --check-runs 2 -j
+for key in '"check_runs": 2' '"ps_per_run": ' '"ps_rounds": [' '"out_hash": "0x'; do
+  contains "$out" "$key"
+done
+[[ $out == *'"skip_reason"'* || $out == *'"kernel_floor_ps"'* ]] || fail "kernel: no floor"
+[[ $(echo "$out" | grep -c '"out_hash": "0x') -ge 2 ]] || fail "not an out_hash per engine"
+[[ $(echo "$out" | grep '"out_hash"' | sort -u | wc -l) -eq 1 ]] ||
+  fail "the engines left different packets: $(echo "$out" | grep '"out_hash"')"
+expect 2 "$bpfvm" bench "$obj" --data "$work/pkt.bin" --check-runs 0
+contains "$err" "--check-runs"
+
 # Text, one packet, two threads, one engine.
 expect 0 "$bpfvm" bench "$obj" --data "$work/pkt.bin" "${quick[@]}" --threads 2 --engine jit
 contains "$out" "program:  xdp_parse (xdp)"

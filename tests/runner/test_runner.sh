@@ -27,14 +27,23 @@ verdicts() {
 want="150 100 300 0 0 550"
 
 # Interpreter and JIT: the exact counts.
-expect 0 "$bpfvm" run "$obj" -r "$work/cap.pcap" -j
+expect 0 "$bpfvm" run "$obj" -r "$work/cap.pcap" -j --engine interp
 [[ $(verdicts "$out") == "$want" ]] || fail "interpreter verdicts $(verdicts "$out"), want $want"
 contains "$out" '"engine": "interp"'
 contains "$out" '"run_errors": 0'
 [[ $(json_count "$out" ns_per_packet) -gt 0 ]] || fail "no ns_per_packet"
-expect 0 "$bpfvm" run "$obj" -r "$work/cap.pcap" -j --jit -q
+[[ $(json_count "$out" cpu_ns_per_packet) -gt 0 ]] || fail "no cpu_ns_per_packet"
+# The JIT is the default engine, and says nothing when it takes the program.
+expect 0 "$bpfvm" run "$obj" -r "$work/cap.pcap" -j -q
 [[ $(verdicts "$out") == "$want" ]] || fail "jit verdicts $(verdicts "$out"), want $want"
 contains "$out" '"engine": "jit"'
+[[ -z $err ]] || fail "the default engine said: $err"
+expect 0 "$bpfvm" run "$obj" -r "$work/cap.pcap" -j --jit -q
+contains "$out" '"engine": "jit"'
+# --budget needs the interpreter: it runs there, and says so.
+expect 0 "$bpfvm" run "$obj" -r "$work/cap.pcap" -j -q --budget 100000
+contains "$out" '"engine": "interp"'
+contains "$err" "running in the interpreter: --budget"
 # --prog names the program; the text summary.
 expect 0 "$bpfvm" run "$obj" --prog xdp_parse -r "$work/cap.pcap" --ifindex 3 --rx-queue 1
 contains "$out" "program:   xdp_parse"

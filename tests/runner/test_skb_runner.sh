@@ -22,7 +22,7 @@ tc_names="unspec ok reclassify shot pipe stolen queued repeat redirect trap"
 
 # tc: every TC_ACT_* the program returns, by name, in both engines.
 want_tc="50 200 0 100 50 50 50 0 50 0"
-for engine in "" --jit; do
+for engine in "--engine interp" ""; do
   expect 0 "$bpfvm" run "$obj" --prog tc_verdicts -r "$work/cap.pcap" -j -q $engine
   [[ $(counts "$out" $tc_names) == "$want_tc" ]] ||
     fail "tc$engine verdicts $(counts "$out" $tc_names), want $want_tc"
@@ -30,10 +30,10 @@ for engine in "" --jit; do
   [[ $(json_count "$out" packets) -eq 550 ]] || fail "tc: not 550 packets"
   [[ $(json_count "$out" run_errors) -eq 0 ]] || fail "tc: run errors"
 done
-contains "$out" '"engine": "jit"'
+contains "$out" '"engine": "jit"'   # the default
 # The text summary names each verdict.
 expect 0 "$bpfvm" run "$obj" --prog tc_verdicts -r "$work/cap.pcap"
-contains "$out" "program:   tc_verdicts (sched_cls, interp)"
+contains "$out" "program:   tc_verdicts (sched_cls, jit)"
 contains "$out" "ok         200"
 contains "$out" "shot       100"
 contains "$out" "redirect   50"
@@ -80,7 +80,7 @@ done
 
 # Socket filter: LD_ABS over the frame from its Ethernet header; the return
 # value is the bytes to keep.
-for engine in "" --jit; do
+for engine in "--engine interp" ""; do
   expect 0 "$bpfvm" run "$obj" --prog sock_trim -r "$work/cap.pcap" -j $engine
   [[ $(counts "$out" pass drop truncated) == "300 250 150" ]] ||
     fail "socket$engine: $(counts "$out" pass drop truncated), want 300 250 150"

@@ -31,8 +31,8 @@ summary() { grep -Ev '^(rate:|threads:)|^[[:space:]]cpu[0-9]+:' "$1"; }
 same() {
   local obj=$1 prog=$2 cap=$3 engine t f base
   shift 3
-  for engine in "" --jit; do
-    base=$work/$prog-$(basename "$cap")$engine
+  for engine in "--engine interp" ""; do
+    base=$work/$prog-$(basename "$cap")${engine:+-interp}
     for t in 1 2 4; do
       expect 0 "$bpfvm" run "$obj" --prog "$prog" -r "$cap" --threads $t $engine -q \
         --dump-maps -w "$base-t$t" "$@"
@@ -99,6 +99,12 @@ for t in 1 3; do
   [[ $(grep -c "the run failed" "$work/err") -eq 1 ]] || fail "run failure reported more than once"
   [[ $(json_count "$out" run_errors) -eq 2200 ]] || fail "--threads $t: run errors not counted"
 done
+
+# A capture with no records: nothing to run, empty outputs, on any count.
+head -c 24 "$work/flows.pcap" > "$work/empty.pcap"
+expect 0 "$bpfvm" run "$progs/xdp_parse.o" -r "$work/empty.pcap" --threads 3 -j -w "$work/none"
+[[ $(json_count "$out" packets) -eq 0 ]] || fail "an empty capture ran packets"
+[[ -f $work/none/pass.pcap ]] || fail "an empty capture wrote no pass.pcap"
 
 # Bad input: exit 1, no output left behind; wrong options: exit 2.
 head -c 5000 "$work/flows.pcap" > "$work/cut.pcap"
