@@ -3,6 +3,17 @@
  * read a classic program), check it with the kernel's rules, translate it
  * to eBPF, verify and JIT-compile the translation (the kernel's path) and
  * run it on every packet of a capture, writing the matches.
+ *
+ * A classic pcap file in this machine's byte order with microsecond
+ * timestamps (what tcpdump writes here) is read through a mapping:
+ * packets go to cbpf_filter_run_batch() in batches, straight from the
+ * mapping, and the records of the matches are written from it as they
+ * are, consecutive ones in one fwrite. Such a record is byte for byte what
+ * libpcap's pcap_dump() would write for it. Every other capture, and the
+ * rest of a mapped one from the first record libpcap would treat
+ * specially (caplen > len, caplen > snaplen, a truncated record), is read
+ * through libpcap, one packet at a time, so its messages and its
+ * corrections are libpcap's.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -10,6 +21,8 @@
 #include <pcap/pcap.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 
 #include "cbpf/cbpf.h"
 #include "tool.h"
@@ -200,6 +213,124 @@ static pcap_dumper_t *open_dump(pcap_t *in, const char *path)
 	return d;
 }
 
+/* Packets one cbpf_filter_run_batch() call takes from the mapping. */
+#define MAP_BATCH 512
+
+/* A capture file mapped for reading: base[0..size). */
+struct mapped {
+	const uint8_t *base;
+	size_t size;
+	uint32_t snaplen; /* libpcap's (pcap_snapshot): caplen above it is special */
+};
+
+static uint32_t rd32(const uint8_t *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
+/*
+ * Map the capture behind in, when its records can be taken as they are:
+ * a regular file, classic pcap, this machine's byte order, microsecond
+ * timestamps, version 2.4, and not a link type whose headers libpcap
+ * rewrites (Linux USB). false: read it through libpcap.
+ */
+static bool map_capture(pcap_t *in, const char *path, struct mapped *m)
+{
+	struct stat sb;
+	FILE *f = pcap_file(in);
+	if (!strcmp(path, "-") || !f || fstat(fileno(f), &sb) || !S_ISREG(sb.st_mode) ||
+	    sb.st_size < 24 || (uint64_t)sb.st_size > SIZE_MAX)
+		return false;
+	void *p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fileno(f), 0);
+	if (p == MAP_FAILED)
+		return false;
+	const uint8_t *h = p;
+	uint16_t major, minor;
+	memcpy(&major, h + 4, 2);
+	memcpy(&minor, h + 6, 2);
+	int dlt = pcap_datalink(in);
+	if (rd32(h) != 0xa1b2c3d4u || major != 2 || minor != 4 || dlt == DLT_USB_LINUX ||
+	    dlt == DLT_USB_LINUX_MMAPPED) {
+		munmap(p, (size_t)sb.st_size);
+		return false;
+	}
+	madvise(p, (size_t)sb.st_size, MADV_SEQUENTIAL); /* read front to back */
+	*m = (struct mapped){ .base = p, .size = (size_t)sb.st_size,
+			      .snaplen = (uint32_t)pcap_snapshot(in) };
+	return true;
+}
+
+/* The output: consecutive matched records are written with one fwrite. */
+struct run_out {
+	FILE *f; /* NULL: not writing */
+	const uint8_t *from, *to;
+};
+
+static void out_record(struct run_out *o, const uint8_t *rec, size_t len)
+{
+	if (!o->f)
+		return;
+	if (rec != o->to) {
+		if (o->to != o->from)
+			fwrite(o->from, 1, (size_t)(o->to - o->from), o->f);
+		o->from = rec;
+	}
+	o->to = rec + len;
+}
+
+static void out_flush(struct run_out *o)
+{
+	if (o->f && o->to != o->from)
+		fwrite(o->from, 1, (size_t)(o->to - o->from), o->f);
+	o->from = o->to = NULL;
+}
+
+/*
+ * Filter the mapped records from offset 24 on, in batches, while they are
+ * plain (see the top). Returns the offset of the first record left to
+ * libpcap (m->size at the end of the file), or -1 when a run failed.
+ */
+static int64_t filter_mapped(const struct mapped *m, const struct cbpf_filter *f,
+			     FILE *out, uint64_t *total, uint64_t *matched)
+{
+	struct cbpf_packet pk[MAP_BATCH];
+	const uint8_t *rec[MAP_BATCH];
+	struct run_out o = { .f = out };
+	size_t off = 24;
+	for (;;) {
+		size_t k = 0;
+		bool special = false;
+		while (k < MAP_BATCH && m->size - off >= 16) {
+			const uint8_t *r = m->base + off;
+			uint32_t caplen = rd32(r + 8), len = rd32(r + 12);
+			if (caplen > len || caplen > m->snaplen || caplen > m->size - off - 16) {
+				special = true;
+				break;
+			}
+			pk[k] = (struct cbpf_packet){ .data = r + 16, .caplen = caplen, .len = len };
+			rec[k++] = r;
+			off += 16 + (size_t)caplen;
+		}
+		struct bpfvm_error err;
+		if (k && cbpf_filter_run_batch(f, pk, k, &err)) {
+			tool_print_error("filter", &err);
+			return -1;
+		}
+		for (size_t i = 0; i < k; i++)
+			if (pk[i].ret) {
+				(*matched)++;
+				out_record(&o, rec[i], 16 + (size_t)pk[i].caplen);
+			}
+		*total += k;
+		if (special || m->size - off < 16)
+			break;
+	}
+	out_flush(&o);
+	return (int64_t)off;
+}
+
 static int main_filter(int argc, char **argv)
 {
 	struct filter_args a = { 0 };
@@ -217,6 +348,7 @@ static int main_filter(int argc, char **argv)
 	struct bpfvm_vm *vm = NULL;
 	struct cbpf_filter *f = NULL;
 	struct bpfvm_error err;
+	struct mapped mapped = { 0 };
 	int linktype = DLT_EN10MB, snaplen = 262144;
 
 	if (a.in) {
@@ -276,6 +408,17 @@ static int main_filter(int argc, char **argv)
 	struct pcap_pkthdr *h;
 	const u_char *data;
 	int r;
+	if (map_capture(in, a.in, &mapped)) {
+		int64_t at = filter_mapped(&mapped, f, out ? pcap_dump_file(out) : NULL, &total,
+					   &matched);
+		if (at < 0)
+			goto out;
+		/* the rest (nothing, at the end) through libpcap, from there */
+		if (fseeko(pcap_file(in), (off_t)at, SEEK_SET)) {
+			fprintf(stderr, "bpfvm filter: %s: %s\n", a.in, strerror(errno));
+			goto out;
+		}
+	}
 	while ((r = pcap_next_ex(in, &h, &data)) == 1) {
 		struct cbpf_meta meta = { .len = h->len };
 		uint32_t res;
@@ -294,6 +437,10 @@ static int main_filter(int argc, char **argv)
 		fprintf(stderr, "bpfvm filter: %s: %s\n", a.in, pcap_geterr(in));
 		goto out;
 	}
+	if (out && (fflush(pcap_dump_file(out)) || ferror(pcap_dump_file(out)))) {
+		fprintf(stderr, "bpfvm filter: %s: %s\n", a.out, strerror(errno ? errno : EIO));
+		goto out;
+	}
 	fprintf(stderr, "%" PRIu64 " of %" PRIu64 " packets matched\n", matched, total);
 	if (a.count)
 		printf("%" PRIu64 "\n", matched);
@@ -301,6 +448,8 @@ static int main_filter(int argc, char **argv)
 out:
 	if (out)
 		pcap_dump_close(out);
+	if (mapped.base)
+		munmap((void *)(uintptr_t)mapped.base, mapped.size);
 	if (in)
 		pcap_close(in);
 	cbpf_filter_free(f);

@@ -233,18 +233,27 @@ int cbpf_filter_run(const struct cbpf_filter *f, const uint8_t *data, size_t cap
 int cbpf_filter_run_seccomp(const struct cbpf_filter *f, const struct cbpf_seccomp_data *sd,
 			    uint32_t *ret, struct bpfvm_error *err);
 
-/* One packet of cbpf_filter_run_batch(). */
+/* One packet of cbpf_filter_run_batch() (32 bytes: the layout of the
+ * JIT's filter entry, jit/filter.h, so that it runs the array as is). */
 struct cbpf_packet {
-	const uint8_t *data;
+	const uint8_t *data;          /* caplen captured bytes (any when 0) */
 	uint32_t caplen;
-	const struct cbpf_meta *meta; /* may be NULL */
 	uint32_t ret;                 /* out: the classic return value */
+	const struct cbpf_meta *meta; /* the ancillary values; may be NULL
+				       * (meta->len is not read: len is) */
+	uint32_t len;                 /* BPF_LEN: the length on the wire;
+				       * 0 = caplen (the call may write
+				       * caplen there) */
+	uint32_t reserved;            /* 0 */
 };
 
 /*
- * Run a socket filter on n packets, as n cbpf_filter_run() calls would,
- * at a lower cost per packet: the eBPF engines take them in batches
- * (bpfvm_prog__run_batch). 0, or the first failing run's negative errno.
+ * Run a socket filter on n packets, as n cbpf_filter_run() calls would
+ * (with meta->len = len), at a lower cost per packet: the JIT runs the
+ * array in one loop of machine code when the program reads no ancillary
+ * value (its filter entry), the eBPF engines take other programs in
+ * batches (bpfvm_prog__run_batch). 0, or the first failing run's negative
+ * errno.
  */
 int cbpf_filter_run_batch(const struct cbpf_filter *f, struct cbpf_packet *pkts, size_t n,
 			  struct bpfvm_error *err);

@@ -15,8 +15,9 @@
 #include <string.h>
 
 #include "cbpf.h"
-#include "isa/isa.h"
 #include "hooks/hooks.h"
+#include "isa/isa.h"
+#include "jit/filter.h"
 
 struct cbpf_filter {
 	enum cbpf_prog_kind kind;
@@ -28,6 +29,7 @@ struct cbpf_filter {
 	struct bpfvm_prog *bp;
 	bool anc_fields; /* the program reads ancillary __sk_buff fields */
 	bool anc_helper; /* ... or values its helper takes from the meta */
+	bool reads_len;  /* ... or BPF_LEN */
 };
 
 static const char *const engine_names[] = {
@@ -104,6 +106,17 @@ static bool reads_anc_fields(const struct cbpf_insn *prog, size_t n)
 	return false;
 }
 
+/* Whether prog reads BPF_LEN (into A or X). */
+static bool reads_len(const struct cbpf_insn *prog, size_t n)
+{
+	for (size_t pc = 0; pc < n; pc++) {
+		const struct cbpf_desc *d = cbpf_lookup(prog[pc].code);
+		if (d && (d->kind == CBPF_K_LD_LEN || d->kind == CBPF_K_LDX_LEN))
+			return true;
+	}
+	return false;
+}
+
 static struct cbpf_filter *fail(struct cbpf_filter *f, int code)
 {
 	cbpf_filter_free(f);
@@ -127,6 +140,7 @@ struct cbpf_filter *cbpf_filter_new(struct bpfvm_vm *vm, const struct cbpf_insn 
 	f->n = n;
 	f->kind = kind;
 	f->anc_fields = reads_anc_fields(prog, n);
+	f->reads_len = reads_len(prog, n);
 	f->engine = engine;
 	/* the translation checks the program first */
 	if ((ret = cbpf_translate(prog, n, kind, &f->ebpf, &f->n_ebpf, err)))
@@ -224,6 +238,31 @@ int cbpf_filter_run(const struct cbpf_filter *f, const uint8_t *data, size_t cap
  * stack). */
 #define BATCH 64
 
+_Static_assert(sizeof(struct cbpf_packet) == sizeof(struct jit_filter_pkt) &&
+		       offsetof(struct cbpf_packet, data) == offsetof(struct jit_filter_pkt, data) &&
+		       offsetof(struct cbpf_packet, caplen) ==
+			       offsetof(struct jit_filter_pkt, caplen) &&
+		       offsetof(struct cbpf_packet, ret) == offsetof(struct jit_filter_pkt, ret) &&
+		       offsetof(struct cbpf_packet, len) == offsetof(struct jit_filter_pkt, len),
+	       "struct cbpf_packet is the JIT filter entry's item");
+/* The filter entry hands the program its item as the struct __sk_buff:
+ * the translation's one context load, skb->len, lands on the item's len. */
+_Static_assert(offsetof(struct bpfvm_skb_ctx, len) == offsetof(struct cbpf_packet, len),
+	       "the item's len is where the rewritten skb->len load reads");
+
+/* The packets through the JIT's filter entry (jit/filter.h): the
+ * translation reads no ancillary value, so its context is len alone, and
+ * keeps r1 in r6 (translate.c), as the entry needs. */
+static int run_filter_entry(const struct cbpf_filter *f, struct cbpf_packet *pkts, size_t n,
+			    struct bpfvm_error *err)
+{
+	if (f->reads_len)
+		for (size_t i = 0; i < n; i++)
+			if (!pkts[i].len)
+				pkts[i].len = pkts[i].caplen;
+	return jit_run_filter(f->bp, (struct jit_filter_pkt *)(void *)pkts, n, err);
+}
+
 int cbpf_filter_run_batch(const struct cbpf_filter *f, struct cbpf_packet *pkts, size_t n,
 			  struct bpfvm_error *err)
 {
@@ -231,13 +270,19 @@ int cbpf_filter_run_batch(const struct cbpf_filter *f, struct cbpf_packet *pkts,
 	 * through the run's user pointer: one run per packet then */
 	if (f->kind != CBPF_SOCKET_FILTER || f->engine == CBPF_ENGINE_CBPF || f->anc_helper) {
 		for (size_t i = 0; i < n; i++) {
-			int r = cbpf_filter_run(f, pkts[i].data, pkts[i].caplen, pkts[i].meta,
-						&pkts[i].ret, err);
+			struct cbpf_meta meta = { 0 };
+			if (pkts[i].meta)
+				meta = *pkts[i].meta;
+			meta.len = pkts[i].len;
+			int r = cbpf_filter_run(f, pkts[i].data, pkts[i].caplen, &meta, &pkts[i].ret,
+						err);
 			if (r)
 				return r;
 		}
 		return 0;
 	}
+	if (f->engine == CBPF_ENGINE_JIT && !f->anc_fields)
+		return run_filter_entry(f, pkts, n, err);
 	static const uint8_t empty;
 	struct bpfvm_skb_ctx ctx[BATCH];
 	struct bpfvm_run_item items[BATCH];
@@ -248,7 +293,7 @@ int cbpf_filter_run_batch(const struct cbpf_filter *f, struct cbpf_packet *pkts,
 			const uint8_t *data = p->data && p->caplen ? p->data : &empty;
 			size_t caplen = p->data && p->caplen ? p->caplen : 0;
 			/* as cbpf_filter_run: only the fields the translation reads */
-			ctx[i].len = p->meta && p->meta->len ? p->meta->len : (uint32_t)caplen;
+			ctx[i].len = p->len ? p->len : (uint32_t)caplen;
 			if (f->anc_fields)
 				skb_anc_fields(&ctx[i], p->meta);
 			items[i] = (struct bpfvm_run_item){ .mem = &ctx[i], .mem_len = sizeof(ctx[i]),

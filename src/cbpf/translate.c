@@ -2,7 +2,10 @@
  * translate.c - classic BPF to eBPF, after the kernel's bpf_convert_filter.
  *
  * Register map:
- *   A -> w0     X -> w7     context -> r6 (r1 at entry)
+ *   A -> w0     X -> w7     context -> r6 (r1 at entry; written by the
+ *               prologue only, and r1 only for the ancillary helper's
+ *               argument: the JIT's filter entry keeps its loop's item
+ *               in both, jit/filter.h)
  *   scratch -> r9 (callee-saved)
  *   M[i] -> the 32-bit stack word at r10 - 4 * (16 - i)
  * All arithmetic is 32-bit (ALU32), so A and X stay zero-extended and r0

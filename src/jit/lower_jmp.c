@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "filter.h"
 #include "interp/state.h"
 #include "lower.h"
 
@@ -173,6 +174,11 @@ static size_t lower_batch(struct jit_ctx *c, size_t epilogue)
 {
 	struct jit_buf *b = &c->buf;
 	c->batch_off = (uint32_t)b->len;
+	/* jmp over the filter entry (filter.h: at batch_off + JIT_FILTER_AT) */
+	emit_jmp32(b, 0);
+	size_t over = b->len;
+	size_t filter_call = lower_filter_entry(c, epilogue, batch_lean(c));
+	patch4(b, over - 4, (uint32_t)(b->len - over));
 	for (size_t i = 0; i < N_SAVED; i++)
 		emit_push(b, saved_regs[i]);
 	emit_lea(b, JIT_CTX, RDI, JIT_RUN_BIAS);
@@ -217,6 +223,8 @@ static size_t lower_batch(struct jit_ctx *c, size_t epilogue)
 		emit_jcc32(b, CC_B, (int32_t)((int64_t)loop - (int64_t)(b->len + 6)));
 	emit_alu_ri(b, true, ALU_ADD, RSP, 16);
 	emit_jmp32(b, (int32_t)((int64_t)epilogue - (int64_t)(b->len + 5)));
+	if (filter_call) /* the body starts where the frame ends: here */
+		patch4(b, filter_call - 4, (uint32_t)(b->len - filter_call));
 	return call_end;
 }
 

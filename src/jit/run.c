@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "common/error.h"
+#include "filter.h"
 #include "interp/call.h"
 #include "interp/state.h"
 #include "jit.h"
@@ -286,5 +287,35 @@ int jit_run_batch(const struct bpfvm_prog *prog, struct bpfvm_run_item *items, s
 	}
 	if (done)
 		*done = n;
+	return 0;
+}
+
+int jit_run_filter(const struct bpfvm_prog *prog, struct jit_filter_pkt *pkts, size_t n,
+		   struct bpfvm_error *err)
+{
+	if (!prog->jit || !prog->verified)
+		return err_insn(err, -EINVAL, -1,
+				"the filter entry runs verified programs with machine code only");
+	if (!n)
+		return 0;
+	_Alignas(16) uint8_t stack[INTERP_STACK_BYTES];
+	struct jit_run run;
+	run_setup(&run, prog, stack, NULL, err);
+	run.rc = 0;
+	run.pc = 0;
+	run.tail_to = 0;
+	run.stack_dirty = true;
+	run.batch_item = (struct bpfvm_run_item *)(void *)pkts;
+	run.batch_end = (struct bpfvm_run_item *)(void *)(pkts + n);
+	/* the loop runs to the end but at a failure (lower_filter.c) */
+	jit_entry_fn filter = (jit_entry_fn)((uint8_t *)prog->jit->code + prog->jit->batch_off +
+					     JIT_FILTER_AT);
+	filter(&run, (uint64_t)(uintptr_t)(stack + INTERP_STACK_BYTES), 0);
+	if (run.rc == -ENOTSUP)
+		return err_insn(err, -ENOTSUP, -1,
+				"the filter entry runs programs without helper calls, callx or "
+				"may_goto only");
+	if (run.rc)
+		return run_error(&run);
 	return 0;
 }

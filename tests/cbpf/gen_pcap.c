@@ -4,8 +4,10 @@
  * with various ports and flags, UDP, ICMP/ICMPv6, ARP, 802.1Q VLAN tags,
  * and some packets cut short by the snap length (caplen < len).
  *
- * usage: gen_pcap OUT.pcap [COUNT [SEED [pcapng]]]
- * With "pcapng" the same packets are written as pcapng (SHB, IDB, EPBs).
+ * usage: gen_pcap OUT.pcap [COUNT [SEED [pcapng|badlen]]]
+ * With "pcapng" the same packets are written as pcapng (SHB, IDB, EPBs);
+ * with "badlen", some cut packets have a caplen above their len, as a
+ * damaged capture may (bpfvm filter leaves such records to libpcap).
  */
 #include <pcap/pcap.h>
 #include <stdbool.h>
@@ -180,12 +182,13 @@ static void pcapng_packet(FILE *f, const struct pcap_pkthdr *h, const uint8_t *d
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "usage: gen_pcap OUT.pcap [COUNT [SEED [pcapng]]]\n");
+		fprintf(stderr, "usage: gen_pcap OUT.pcap [COUNT [SEED [pcapng|badlen]]]\n");
 		return 2;
 	}
 	long count = argc > 2 ? atol(argv[2]) : 600;
 	state = argc > 3 ? strtoull(argv[3], NULL, 0) : 7;
 	bool ng = argc > 4 && !strcmp(argv[4], "pcapng");
+	bool badlen = argc > 4 && !strcmp(argv[4], "badlen");
 	pcap_t *dead = pcap_open_dead(DLT_EN10MB, 65535);
 	pcap_dumper_t *d = dead && !ng ? pcap_dump_open(dead, argv[1]) : NULL;
 	FILE *f = ng ? fopen(argv[1], "wb") : NULL;
@@ -201,8 +204,12 @@ int main(int argc, char **argv)
 		struct pcap_pkthdr h = { .len = (uint32_t)len };
 		h.ts.tv_sec = 1700000000 + i / 10;
 		h.ts.tv_usec = (i % 10) * 100000;
-		/* a few cut by the snap length */
+		/* a few cut by the snap length: caplen < len, except in badlen
+		 * captures, where a cut may exceed len (a damaged record, which
+		 * libpcap may take as it is or with caplen and len swapped) */
 		h.caplen = rnd(12) == 0 && len > 40 ? 30 + rnd(30) : (uint32_t)len;
+		if (!badlen && h.caplen > len)
+			h.caplen = (uint32_t)len - 1;
 		if (f)
 			pcapng_packet(f, &h, pkt);
 		else

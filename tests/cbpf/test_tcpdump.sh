@@ -72,5 +72,28 @@ for e in 'tcp port 80' 'ip6 or (udp and port 53)' 'vlan and tcp' 'len > 200'; do
   else echo "ok pcapng: $e: $(cat msg.txt)"; fi
 done
 
+# a damaged capture (some caplen > len): bpfvm filter maps classic pcap
+# files and leaves the rest from the first such record to libpcap, so
+# the output is still tcpdump's
+"$gen" bad.pcap 800 7 badlen || exit 1
+for e in 'tcp port 80' 'ip6 or (udp and port 53)' 'len > 200' 'ip[2:2] > 60'; do
+  tcpdump -Z root -r bad.pcap -w ref.pcap "$e" 2>/dev/null
+  "$bpfvm" filter -r bad.pcap -w out.pcap "$e" 2>msg.txt
+  if ! cmp -s ref.pcap out.pcap; then echo "DIFFERENT (badlen): $e"; fail=1;
+  else echo "ok badlen: $e: $(cat msg.txt)"; fi
+done
+# standard input is read through libpcap, not mapped: the same output
+tcpdump -Z root -r in.pcap -w ref.pcap 'tcp port 80' 2>/dev/null
+"$bpfvm" filter -r - -w out.pcap 'tcp port 80' <in.pcap 2>msg.txt
+if ! cmp -s ref.pcap out.pcap; then echo "DIFFERENT (stdin)"; fail=1;
+else echo "ok stdin: $(cat msg.txt)"; fi
+# a truncated last record: libpcap's error, exit 1, the matches before it written
+head -c -7 in.pcap >trunc.pcap
+tcpdump -Z root -r trunc.pcap -w ref.pcap 'tcp' 2>/dev/null
+"$bpfvm" filter -r trunc.pcap -w out.pcap 'tcp' 2>msg.txt; rc=$?
+if [ $rc -ne 1 ] || ! grep -q "truncated dump file" msg.txt || ! cmp -s ref.pcap out.pcap; then
+  echo "truncated capture: exit $rc: $(cat msg.txt)"; fail=1
+else echo "ok truncated: $(cat msg.txt)"; fi
+
 echo "$n expressions compared"
 exit $fail
