@@ -81,5 +81,15 @@ difftest-long: build
 		$(if $(DIFFTEST_LEAVE_OUT),--leave-out $(DIFFTEST_LEAVE_OUT)) \
 		--save tests/kernel/difftest/regressions $(DIFFTEST_ARGS)
 
+# Programs near the verifier's safety boundaries in the kernel's verifier
+# and bpfvm's (root): N programs or HOURS (default 1), time-based seed;
+# prints programs/s, the agreement matrix and mismatch classes, the first
+# of each class minimized into tests/kernel/vdiff/findings/.
+.PHONY: vdiff-long
+vdiff-long: build
+	$(BUILD)/tests/vdiff --seed time --report 60 --quiet \
+		$(if $(N),--count $(N),--hours $(or $(HOURS),1)) \
+		--save tests/kernel/vdiff/findings $(VDIFF_ARGS)
+
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -163,7 +163,23 @@ static int ptr_add(struct venv *env, uint32_t pc, unsigned op, struct vreg *dst,
 			       "r%u %s= r%d: r%d has no lower bound, so the %s could point "
 			       "anywhere; compare r%d with limits first",
 			       dregno, op_sym[op], sregno, sregno, what, sregno);
+	/* The kernel's check_reg_sane_offset() refuses at the arithmetic,
+	 * before any access, an offset whose least value is 2^29 or more
+	 * away, and a result whose variable part is: the kernel refuses
+	 * these programs even when the pointer is never used (vdiff found
+	 * bpfvm accepting them). */
+	if (off->s.smin <= -MAX_VAR_OFF || off->s.smin >= MAX_VAR_OFF)
+		return vfy_err(env, -EACCES, pc,
+			       "r%u %s= r%d: r%d may be %lld, which moves the %s far out of bounds; "
+			       "compare r%d with limits first",
+			       dregno, op_sym[op], sregno, sregno, (long long)off->s.smin, what,
+			       sregno);
 	dst->s = scal_alu(op, &dst->s, &off->s, 64);
+	if (dst->s.smin == INT64_MIN || dst->s.smin <= -MAX_VAR_OFF || dst->s.smin >= MAX_VAR_OFF)
+		return vfy_err(env, -EACCES, pc,
+			       "r%u %s= r%d moves the %s far out of bounds: its variable offset "
+			       "may be %lld",
+			       dregno, op_sym[op], sregno, what, (long long)dst->s.smin);
 	return 0;
 }
 

@@ -26,7 +26,7 @@
 
 /* Helpers the verifier gives meaning beyond their prototypes (the
  * kernel's uapi ids, as in helper_table.def). */
-enum { FN_TAIL_CALL = 12, FN_SPIN_LOCK = 93, FN_SPIN_UNLOCK = 94 };
+enum { FN_MAP_LOOKUP = 1, FN_TAIL_CALL = 12, FN_SPIN_LOCK = 93, FN_SPIN_UNLOCK = 94 };
 
 struct argmeta {
 	bool has_cb;
@@ -228,6 +228,31 @@ static int check_arg(struct venv *env, struct vstate *s, uint32_t pc, const char
 	}
 }
 
+/* Whether the key r2 points to is all known-zero stack bytes: a key of
+ * 0. Linux (6.14 on) returns a map value pointer that is not NULL from
+ * bpf_map_lookup_elem() on an array with a constant key below
+ * max_entries; programs may then skip the NULL check. Only the ZERO bytes
+ * case is taken here (`__u32 key = 0` as clang stores it): a state whose
+ * key bytes are ZERO is covered only by states where they are ZERO too
+ * (or MISC, which explored both outcomes), so pruning stays sound without
+ * precision marks; a spilled constant key would need them. */
+static bool key_is_zero(const struct vstate *s, const struct vreg *p, uint32_t size)
+{
+	if (p->type != VT_PTR_TO_STACK || !scal_is_const(&p->s) || p->frameno > s->curframe)
+		return false;
+	const struct vframe *f = s->fr[p->frameno];
+	int64_t a = (int64_t)p->off + (int64_t)p->s.t.value;
+	for (uint32_t k = 0; k < size; k++) {
+		int64_t b = a + (int64_t)k;
+		if (b >= 0)
+			return false;
+		int64_t i = (-b - 1) / 8; /* slot i covers [r10 - 8(i+1), r10 - 8i) */
+		if (i >= (int64_t)f->nslots || f->stack[i].b[b + 8 * (i + 1)] != SB_ZERO)
+			return false;
+	}
+	return true;
+}
+
 int vfy_helper_call(struct venv *env, struct vstate *s, const struct isa_insn *in, uint32_t pc)
 {
 	char hname[64];
@@ -305,6 +330,11 @@ int vfy_helper_call(struct venv *env, struct vstate *s, const struct isa_insn *i
 	}
 	if (hook_helper_changes_pkt(id))
 		vfy_pkt_invalidate(s);
+	bool never_null = id == FN_MAP_LOOKUP && meta.map &&
+			  (meta.map->type == BPFVM_MAP_TYPE_ARRAY ||
+			   meta.map->type == BPFVM_MAP_TYPE_PERCPU_ARRAY) &&
+			  meta.map->max_entries > 0 &&
+			  key_is_zero(s, &vcur(s)->regs[2], meta.map->key_size);
 	struct vframe *f = vcur(s);
 	for (int r = 1; r <= 5; r++)
 		f->regs[r] = vreg_not_init();
@@ -320,11 +350,11 @@ int vfy_helper_call(struct venv *env, struct vstate *s, const struct isa_insn *i
 			r0->type = VT_CONST_PTR_TO_MAP_OR_NULL;
 			r0->map = meta.map->inner_meta;
 		} else {
-			r0->type = VT_PTR_TO_MAP_VALUE_OR_NULL;
+			r0->type = never_null ? VT_PTR_TO_MAP_VALUE : VT_PTR_TO_MAP_VALUE_OR_NULL;
 			r0->map = meta.map;
 		}
 		r0->s = scal_const(0);
-		r0->id = vfy_new_id(env);
+		r0->id = never_null ? 0 : vfy_new_id(env);
 		if (!r0->map)
 			*r0 = vreg_unknown();
 		break;

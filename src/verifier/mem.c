@@ -226,6 +226,16 @@ static int region_check(struct venv *env, uint32_t pc, unsigned regno, const str
 			       "r%u (%s) has an unbounded variable offset: bound the index "
 			       "with a comparison before the %s",
 			       regno, w, verb);
+	/* The kernel's check_mem_region_access() also bounds the variable
+	 * part unsigned (umax < 2^29), so a part that may be negative is
+	 * refused even where the fixed offset makes up for it: vdiff found
+	 * bpfvm accepting such accesses, which the kernel refuses. */
+	if (p->s.umax >= MAX_VAR_OFF)
+		return vfy_err(env, -EACCES, pc,
+			       "r%u (%s) has a variable offset that may be negative (down to "
+			       "%lld): use an unsigned index, or check it with if (index >= 0), "
+			       "before the %s",
+			       regno, w, (long long)p->s.smin, verb);
 	int64_t lo = (int64_t)p->off + insn_off + p->s.smin;
 	int64_t hi = (int64_t)p->off + insn_off + p->s.smax + (int64_t)size;
 	if (lo < 0 || hi > (int64_t)limit) {
