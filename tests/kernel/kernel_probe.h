@@ -31,4 +31,26 @@ static inline bool kernel_available(void)
 	return true;
 }
 
+/* The line of a kernel verifier log that says why it refused: the last
+ * one that is not a statistics line ("processed ...", "verification
+ * time ...", "stack depth ..."); "(no log)" when there is none. */
+static inline void kernel_log_reason(const char *log, char *out, size_t size)
+{
+	const char *end = log + strlen(log);
+	snprintf(out, size, "(no log)");
+	while (end > log) {
+		while (end > log && end[-1] == '\n')
+			end--;
+		const char *start = end;
+		while (start > log && start[-1] != '\n')
+			start--;
+		if (end > start && strncmp(start, "processed ", 10) &&
+		    strncmp(start, "verification time", 17) && strncmp(start, "stack depth", 11)) {
+			snprintf(out, size, "%.*s", (int)(end - start), start);
+			return;
+		}
+		end = start;
+	}
+}
+
 #endif

@@ -84,26 +84,6 @@ static uint64_t splitmix(uint64_t *x)
 
 static char klog[1 << 20];
 
-/* The last line of a verifier log that says why. */
-static void last_line(const char *log, char *out, size_t size)
-{
-	const char *end = log + strlen(log);
-	snprintf(out, size, "(no log)");
-	while (end > log) {
-		while (end > log && end[-1] == '\n')
-			end--;
-		const char *start = end;
-		while (start > log && start[-1] != '\n')
-			start--;
-		if (end > start && strncmp(start, "processed ", 10) &&
-		    strncmp(start, "verification time", 17) && strncmp(start, "stack depth", 11)) {
-			snprintf(out, size, "%.*s", (int)(end - start), start);
-			return;
-		}
-		end = start;
-	}
-}
-
 /* Load into the kernel; -errno with msg filled on a refusal. */
 static int kernel_load(const struct dt_env *env, const struct dt_case *tc, char *msg,
 		       size_t msg_size)
@@ -132,7 +112,7 @@ static int kernel_load(const struct dt_env *env, const struct dt_case *tc, char 
 		return rc;
 	}
 	char line[DT_MSG - 32];
-	last_line(klog, line, sizeof(line));
+	kernel_log_reason(klog, line, sizeof(line));
 	snprintf(msg, msg_size, "%s: %s", strerror(-rc), line);
 	return rc;
 }

@@ -99,26 +99,6 @@ bool vdf_case_make(struct vdf_case *tc, uint64_t seed, uint32_t type)
 
 static char klog[1 << 18];
 
-/* The last line of a verifier log that says why. */
-static void last_line(const char *log, char *out, size_t size)
-{
-	const char *end = log + strlen(log);
-	snprintf(out, size, "(no log)");
-	while (end > log) {
-		while (end > log && end[-1] == '\n')
-			end--;
-		const char *start = end;
-		while (start > log && start[-1] != '\n')
-			start--;
-		if (end > start && strncmp(start, "processed ", 10) &&
-		    strncmp(start, "verification time", 17) && strncmp(start, "stack depth", 11)) {
-			snprintf(out, size, "%.*s", (int)(end - start), start);
-			return;
-		}
-		end = start;
-	}
-}
-
 /* 0 accepted, or -errno with msg filled. */
 static int kernel_verdict(const struct vdf_env *env, const struct vdf_case *tc, char *msg,
 			  size_t size)
@@ -149,7 +129,7 @@ static int kernel_verdict(const struct vdf_env *env, const struct vdf_case *tc, 
 		return rc;
 	}
 	char line[VDF_MSG - 32];
-	last_line(klog, line, sizeof(line));
+	kernel_log_reason(klog, line, sizeof(line));
 	snprintf(msg, size, "%s", line);
 	return rc;
 }
