@@ -313,6 +313,13 @@ struct bpfvm_load_opts {
 	 * Ignored by the interpreter.
 	 */
 	bool harden;
+	/*
+	 * The kernel's expected_attach_type (enum bpf_attach_type): for XDP,
+	 * BPF_XDP_DEVMAP makes xdp_md.egress_ifindex readable, which other
+	 * XDP programs may not read, as in the kernel. Objects set it from
+	 * the section name (SEC("xdp/devmap")).
+	 */
+	uint32_t expected_attach_type;
 };
 
 /* What the verifier did for a program. */

@@ -26,6 +26,9 @@ enum hook_kind { HK_SCALAR, HK_PKT, HK_PKT_END, HK_PKT_META, HK_BTF_PTR };
 #define HA_W 2u      /* writable (with the field's own size) */
 #define HA_NARROW 4u /* reads of 1/2/4 bytes inside it, aligned to their size */
 #define HA_BYTES 8u  /* any aligned access inside it, read and write (cb[]) */
+/* only for programs loaded with expected_attach_type BPF_XDP_DEVMAP (the
+ * kernel's xdp_is_valid_access gives egress_ifindex to those alone) */
+#define HA_DEVMAP 16u
 
 struct hook_field {
 	uint32_t prog_type;

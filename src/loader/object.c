@@ -284,6 +284,7 @@ int bpfvm_object__load(struct bpfvm_object *obj, struct bpfvm_error *err)
 			continue;
 		BPFVM_OPTS(bpfvm_load_opts, lo, .name = p->name, .maps = obj->maps,
 			   .n_maps = elf->n_maps, .prog_type = p->prog_type,
+			   .expected_attach_type = p->attach_type,
 			   .unverified = obj->unverified, .ctx_size = obj->ctx_size, .engine = obj->engine,
 			   .allow_fallback = obj->allow_fallback, .harden = obj->harden);
 		/* each program's log follows a header line naming it */

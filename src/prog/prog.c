@@ -138,7 +138,7 @@ static int verify(struct bpfvm_prog *prog, const struct bpfvm_load_opts *opts,
 		  struct bpfvm_error *err)
 {
 	BPFVM_OPTS(vfy_opts, vo, .ctx_size = OPTS_GET(opts, ctx_size, 0),
-		   .prog_type = prog->prog_type,
+		   .prog_type = prog->prog_type, .attach_type = prog->attach_type,
 		   .log_buf = OPTS_GET(opts, log_buf, NULL),
 		   .log_size = OPTS_GET(opts, log_size, 0),
 		   .log_level = OPTS_GET(opts, log_level, 0));
@@ -186,6 +186,7 @@ static int load(struct bpfvm_vm *vm, const struct bpfvm_insn *insns, size_t n,
 	prog->n = n;
 	prog->refcnt = 1;
 	prog->prog_type = OPTS_GET(opts, prog_type, 0);
+	prog->attach_type = OPTS_GET(opts, expected_attach_type, 0);
 	struct bpfvm_map *const *maps = OPTS_GET(opts, maps, NULL);
 	size_t n_maps = maps ? OPTS_GET(opts, n_maps, 0) : 0;
 	if (n_maps) {

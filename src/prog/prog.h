@@ -50,6 +50,7 @@ struct bpfvm_prog {
 	char *name;
 	uint32_t id;             /* unique in the vm, from 1 */
 	uint32_t prog_type;      /* kernel numbering, 0 = none */
+	uint32_t attach_type;    /* bpfvm_load_opts.expected_attach_type */
 	int refcnt;              /* atomic: the owner, prog arrays */
 	size_t n;                /* slots */
 	struct bpfvm_insn *raw;  /* as loaded */

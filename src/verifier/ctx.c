@@ -19,6 +19,7 @@
  * load). No instruction is inserted, so jumps stay valid.
  */
 #include <errno.h>
+#include <linux/bpf.h>
 #include <stdio.h>
 
 #include "hooks/hooks.h"
@@ -69,6 +70,11 @@ int vfy_ctx_access(struct venv *env, struct vstate *s, uint32_t pc, unsigned reg
 		return vfy_err(env, -EACCES, pc,
 			       "%s of %u bytes at offset %lld runs past the field %s (%u bytes)",
 			       verb, size, (long long)off, f->name, f->size);
+	if ((f->access & HA_DEVMAP) && env->attach_type != BPF_XDP_DEVMAP)
+		return vfy_err(env, -EACCES, pc,
+			       "%s.%s is for devmap programs only (SEC(\"xdp/devmap\"), "
+			       "expected_attach_type BPF_XDP_DEVMAP)",
+			       t->ctx_name, f->name);
 	if (write && !(f->access & (HA_W | HA_BYTES)))
 		return vfy_err(env, -EACCES, pc, "%s.%s is read-only for %s programs",
 			       t->ctx_name, f->name, t->name);

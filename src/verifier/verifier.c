@@ -581,6 +581,7 @@ int vfy_check(struct bpfvm_prog *prog, const struct vfy_opts *opts,
 	env.err = err;
 	env.ctx_size = OPTS_GET(opts, ctx_size, 0);
 	env.ht = hook_type_find(prog->vm, OPTS_GET(opts, prog_type, 0));
+	env.attach_type = OPTS_GET(opts, attach_type, 0);
 	env.budget = OPTS_GET(opts, insn_budget, 0);
 	if (!env.budget)
 		env.budget = VFY_INSN_BUDGET;

@@ -34,6 +34,9 @@ struct vfy_opts {
 	 * program is accepted, their accesses are rewritten in prog->insns
 	 * into accesses of the real context (include/bpfvm_ctx.h). */
 	uint32_t prog_type;
+	/* enum bpf_attach_type, as the kernel's expected_attach_type: some
+	 * context fields depend on it (hooks.h HA_DEVMAP). */
+	uint32_t attach_type;
 	uint32_t insn_budget;   /* processed instructions; 0 = 1,000,000 */
 	/* Optional log, NUL-terminated, truncated to log_size. Level 1 (or 0
 	 * with a log_buf): on a refusal, the message, the path of branches

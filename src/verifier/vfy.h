@@ -158,6 +158,7 @@ struct hook_field;
 struct venv {
 	const struct bpfvm_prog *prog;
 	const struct hook_type *ht; /* the program type; NULL = raw */
+	uint32_t attach_type;       /* vfy_opts.attach_type */
 	struct btf *kbtf;           /* bpfvm's BTF (hooks/kern_btf.h), built when a
 				     * BTF-typed pointer first appears */
 	struct vctx_rw *rw;         /* per insn */

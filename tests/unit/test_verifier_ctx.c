@@ -13,6 +13,7 @@
  * ethertype 0x0800 at 12, IPv4 at 14 (protocol 17 at 23), UDP at 34.
  */
 #include <errno.h>
+#include <linux/bpf.h>
 #include <stddef.h>
 
 #include "check.h"
@@ -104,8 +105,10 @@ static const struct ct tests[] = {
 	   "the packet metadata pointer r2 may be past data here", LDW(2, 1, 8), LDW(3, 1, 0),
 	   LDW(5, 2, 0), MOV(0, 2), EXIT),
 	/* ---- XDP context fields */
-	OK("xdp: ifindex and queue", XDP, 0, LDW(0, 1, 12), LDW(5, 1, 16), LDW(5, 1, 20),
+	OK("xdp: ifindex and queue", XDP, 0, LDW(0, 1, 12), LDW(5, 1, 16),
 	   I_ALU64_IMM(BI_AND, 0, 0), EXIT),
+	NO("xdp: egress_ifindex outside a devmap program", XDP, 0,
+	   "struct xdp_md.egress_ifindex is for devmap programs only", LDW(0, 1, 20), EXIT),
 	NO("xdp: past the context", XDP, 0, "outside the 24-byte struct xdp_md", LDW(0, 1, 24),
 	   EXIT),
 	NO("xdp: misaligned field", XDP, 0, "misaligned context access", LDW(0, 1, 2), EXIT),
@@ -318,6 +321,22 @@ static void rewrite(struct bpfvm_vm *vm)
 	bpfvm_prog__free(prog);
 }
 
+/* egress_ifindex: a devmap program (expected_attach_type BPF_XDP_DEVMAP)
+ * reads it; the same load is refused above for a plain XDP program. */
+static void devmap(struct bpfvm_vm *vm)
+{
+	struct bpfvm_insn insns[] = { LDW(0, 1, 20), EXIT };
+	BPFVM_OPTS(bpfvm_load_opts, lo, .prog_type = XDP, .expected_attach_type = BPF_XDP_DEVMAP);
+	struct bpfvm_prog *prog = NULL;
+	struct bpfvm_error err;
+	CHECK(bpfvm_prog__load(vm, insns, 2, &lo, &prog, &err) == 0);
+	struct bpfvm_xdp_ctx x = { .data = buf + 8, .data_end = buf + 72, .data_meta = buf + 8,
+				   .egress_ifindex = 7 };
+	uint64_t r0 = 0;
+	CHECK(bpfvm_prog__run(prog, &x, sizeof(x), NULL, &r0, &err) == 0 && r0 == 7);
+	bpfvm_prog__free(prog);
+}
+
 int main(void)
 {
 	struct bpfvm_vm *vm = bpfvm_vm__new(NULL);
@@ -376,6 +395,7 @@ int main(void)
 	}
 	printf("BTF pointers: %zu programs, %d accepted (runs refused), %d refused as expected\n",
 	       sizeof(btf_tests) / sizeof(btf_tests[0]), accepted, refused);
+	devmap(vm);
 	rewrite(vm);
 	bpfvm_vm__free(vm);
 	CHECK_DONE();
