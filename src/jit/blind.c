@@ -152,8 +152,9 @@ bool lower_blinded(struct jit_ctx *c, const struct isa_desc *d, const struct isa
 	case ISA_SHAPE_ST:
 		if (in->imm == 0 || c->blind->x_row[in->id] >= ISA__COUNT)
 			return false;
-		if (d->shape == ISA_SHAPE_JMP_K && in->off == 0)
-			return false; /* jumps to the next instruction: nothing emitted */
+		if (d->shape == ISA_SHAPE_JMP_K &&
+		    lower_falls_to(c, (size_t)((long)c->pc + 1 + in->off)))
+			return false; /* jumps to where it falls: nothing emitted */
 		emit_blinded_imm(c, jit_reg[JIT_REG_AX], in->imm);
 		x.id = c->blind->x_row[in->id];
 		x.src = JIT_REG_AX;

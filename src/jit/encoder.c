@@ -62,14 +62,16 @@ void patch1(struct jit_buf *b, size_t at, uint8_t v)
 }
 
 /* Prefixes, then REX.{W,R,X,B} if it carries a bit or byte registers
- * 4..7 need it, then the opcode byte(s). */
-static void prefix_rex_opc(struct jit_buf *b, unsigned flags, uint16_t opc, int reg, int rm)
+ * 4..7 need it, then the opcode byte(s). index < 0: no SIB index. */
+static void prefix_rex_opc(struct jit_buf *b, unsigned flags, uint16_t opc, int reg, int rm,
+			   int index)
 {
 	if (flags & X_LOCK)
 		emit1(b, 0xf0);
 	if (flags & X_66)
 		emit1(b, 0x66);
-	uint8_t rex = 0x40 | ((flags & X_W) ? 8 : 0) | ((reg & 8) ? 4 : 0) | ((rm & 8) ? 1 : 0);
+	uint8_t rex = 0x40 | ((flags & X_W) ? 8 : 0) | ((reg & 8) ? 4 : 0) |
+		      ((index >= 0 && (index & 8)) ? 2 : 0) | ((rm & 8) ? 1 : 0);
 	bool byte_hi = (flags & X_BYTE) && ((reg >= 4 && reg <= 7) || (rm >= 4 && rm <= 7));
 	if (rex != 0x40 || byte_hi)
 		emit1(b, rex);
@@ -80,18 +82,30 @@ static void prefix_rex_opc(struct jit_buf *b, unsigned flags, uint16_t opc, int 
 
 void x86_rr(struct jit_buf *b, unsigned flags, uint16_t opc, int reg, int rm)
 {
-	prefix_rex_opc(b, flags, opc, reg, rm);
+	prefix_rex_opc(b, flags, opc, reg, rm, -1);
 	emit1(b, (uint8_t)(0xc0 | ((reg & 7) << 3) | (rm & 7)));
 }
 
 void x86_rm(struct jit_buf *b, unsigned flags, uint16_t opc, int reg, int base, int32_t disp)
 {
-	prefix_rex_opc(b, flags, opc, reg, base);
-	/* mod 00 with rm 101 means rip-relative: rbp/r13 always take a disp. */
+	x86_rmi(b, flags, opc, reg, base, -1, disp);
+}
+
+void x86_rmi(struct jit_buf *b, unsigned flags, uint16_t opc, int reg, int base, int index,
+	     int32_t disp)
+{
+	prefix_rex_opc(b, flags, opc, reg, base, index);
+	/* mod 00 with rm 101 means rip-relative (and with a SIB byte, no
+	 * base): rbp/r13 always take a disp. */
 	unsigned mod = (disp == 0 && (base & 7) != 5) ? 0 : is_imm8(disp) ? 1 : 2;
-	emit1(b, (uint8_t)((mod << 6) | ((reg & 7) << 3) | (base & 7)));
-	if ((base & 7) == 4)
-		emit1(b, 0x24); /* SIB: no index, base rsp/r12 */
+	if (index >= 0) {
+		emit1(b, (uint8_t)((mod << 6) | ((reg & 7) << 3) | 4));
+		emit1(b, (uint8_t)(((index & 7) << 3) | (base & 7))); /* SIB: scale 1 */
+	} else {
+		emit1(b, (uint8_t)((mod << 6) | ((reg & 7) << 3) | (base & 7)));
+		if ((base & 7) == 4)
+			emit1(b, 0x24); /* SIB: no index, base rsp/r12 */
+	}
 	if (mod == 1)
 		emit1(b, (uint8_t)disp);
 	else if (mod == 2)
@@ -268,51 +282,72 @@ void emit_dec32(struct jit_buf *b, int dst)
 
 void emit_load(struct jit_buf *b, unsigned size, int dst, int base, int32_t off)
 {
+	emit_load_i(b, size, dst, base, -1, off);
+}
+
+void emit_load_i(struct jit_buf *b, unsigned size, int dst, int base, int index, int32_t off)
+{
 	switch (size) {
-	case 1: x86_rm(b, 0, 0x0fb6, dst, base, off); break;    /* movzx dst32, byte [base+off] */
-	case 2: x86_rm(b, 0, 0x0fb7, dst, base, off); break;    /* movzx dst32, word [base+off] */
-	case 4: x86_rm(b, 0, 0x8b, dst, base, off); break;      /* mov dst32, [base+off] */
-	default: x86_rm(b, X_W, 0x8b, dst, base, off); break;   /* mov dst, [base+off] */
+	case 1: x86_rmi(b, 0, 0x0fb6, dst, base, index, off); break;  /* movzx dst32, byte [m] */
+	case 2: x86_rmi(b, 0, 0x0fb7, dst, base, index, off); break;  /* movzx dst32, word [m] */
+	case 4: x86_rmi(b, 0, 0x8b, dst, base, index, off); break;    /* mov dst32, [m] */
+	default: x86_rmi(b, X_W, 0x8b, dst, base, index, off); break; /* mov dst, [m] */
 	}
 }
 
 void emit_load_sx(struct jit_buf *b, unsigned size, int dst, int base, int32_t off)
 {
+	emit_load_sx_i(b, size, dst, base, -1, off);
+}
+
+void emit_load_sx_i(struct jit_buf *b, unsigned size, int dst, int base, int index, int32_t off)
+{
 	switch (size) {
-	case 1: x86_rm(b, X_W, 0x0fbe, dst, base, off); break;  /* movsx dst, byte [base+off] */
-	case 2: x86_rm(b, X_W, 0x0fbf, dst, base, off); break;  /* movsx dst, word [base+off] */
-	case 4: x86_rm(b, X_W, 0x63, dst, base, off); break;    /* movsxd dst, [base+off] */
-	default: x86_rm(b, X_W, 0x8b, dst, base, off); break;   /* mov dst, [base+off] */
+	case 1: x86_rmi(b, X_W, 0x0fbe, dst, base, index, off); break; /* movsx dst, byte [m] */
+	case 2: x86_rmi(b, X_W, 0x0fbf, dst, base, index, off); break; /* movsx dst, word [m] */
+	case 4: x86_rmi(b, X_W, 0x63, dst, base, index, off); break;   /* movsxd dst, [m] */
+	default: x86_rmi(b, X_W, 0x8b, dst, base, index, off); break;  /* mov dst, [m] */
 	}
 }
 
 void emit_store(struct jit_buf *b, unsigned size, int base, int32_t off, int src)
 {
+	emit_store_i(b, size, base, -1, off, src);
+}
+
+void emit_store_i(struct jit_buf *b, unsigned size, int base, int index, int32_t off, int src)
+{
 	switch (size) {
-	case 1: x86_rm(b, X_BYTE, 0x88, src, base, off); break; /* mov byte [base+off], src8 */
-	case 2: x86_rm(b, X_66, 0x89, src, base, off); break;   /* mov word [base+off], src16 */
-	case 4: x86_rm(b, 0, 0x89, src, base, off); break;      /* mov [base+off], src32 */
-	default: x86_rm(b, X_W, 0x89, src, base, off); break;   /* mov [base+off], src */
+	case 1: x86_rmi(b, X_BYTE, 0x88, src, base, index, off); break; /* mov byte [m], src8 */
+	case 2: x86_rmi(b, X_66, 0x89, src, base, index, off); break;   /* mov word [m], src16 */
+	case 4: x86_rmi(b, 0, 0x89, src, base, index, off); break;      /* mov [m], src32 */
+	default: x86_rmi(b, X_W, 0x89, src, base, index, off); break;   /* mov [m], src */
 	}
 }
 
 void emit_store_imm(struct jit_buf *b, unsigned size, int base, int32_t off, int32_t imm)
 {
+	emit_store_imm_i(b, size, base, -1, off, imm);
+}
+
+void emit_store_imm_i(struct jit_buf *b, unsigned size, int base, int index, int32_t off,
+		      int32_t imm)
+{
 	switch (size) {
 	case 1:
-		x86_rm(b, 0, 0xc6, 0, base, off); /* mov byte [base+off], imm8 */
+		x86_rmi(b, 0, 0xc6, 0, base, index, off); /* mov byte [m], imm8 */
 		emit1(b, (uint8_t)imm);
 		break;
 	case 2:
-		x86_rm(b, X_66, 0xc7, 0, base, off); /* mov word [base+off], imm16 */
+		x86_rmi(b, X_66, 0xc7, 0, base, index, off); /* mov word [m], imm16 */
 		emit2(b, (uint16_t)imm);
 		break;
 	case 4:
-		x86_rm(b, 0, 0xc7, 0, base, off); /* mov dword [base+off], imm32 */
+		x86_rmi(b, 0, 0xc7, 0, base, index, off); /* mov dword [m], imm32 */
 		emit4(b, (uint32_t)imm);
 		break;
 	default:
-		x86_rm(b, X_W, 0xc7, 0, base, off); /* mov qword [base+off], simm32 */
+		x86_rmi(b, X_W, 0xc7, 0, base, index, off); /* mov qword [m], simm32 */
 		emit4(b, (uint32_t)imm);
 		break;
 	}
@@ -323,7 +358,13 @@ void emit_lea(struct jit_buf *b, int dst, int base, int32_t off)
 	x86_rm(b, X_W, 0x8d, dst, base, off); /* lea dst, [base+off] */
 }
 
+void emit_lea_i(struct jit_buf *b, bool is64, int dst, int base, int index, int32_t off)
+{
+	x86_rmi(b, wflag(is64), 0x8d, dst, base, index, off); /* lea dst, [base+index+off] */
+}
+
 /* ---- control ---- */
+
 
 void emit_push(struct jit_buf *b, int reg)
 {

@@ -98,6 +98,10 @@ static inline bool is_simm32(int64_t v)
 void x86_rr(struct jit_buf *b, unsigned flags, uint16_t opc, int reg, int rm);
 /* op reg, [base + disp] */
 void x86_rm(struct jit_buf *b, unsigned flags, uint16_t opc, int reg, int base, int32_t disp);
+/* op reg, [base + index + disp] (SIB, scale 1; index < 0: none, as
+ * x86_rm). index is never rsp (it means no index). */
+void x86_rmi(struct jit_buf *b, unsigned flags, uint16_t opc, int reg, int base, int index,
+	     int32_t disp);
 
 /* ---- moves ---- */
 /* mov dst, src            (64: REX.W 89 /r; 32: 89 /r, zero-extends) */
@@ -156,6 +160,15 @@ void emit_store(struct jit_buf *b, unsigned size, int base, int32_t off, int src
 void emit_store_imm(struct jit_buf *b, unsigned size, int base, int32_t off, int32_t imm);
 /* lea dst, [base + off] (REX.W 8D /r) */
 void emit_lea(struct jit_buf *b, int dst, int base, int32_t off);
+/* The same with an index ([base + index + off], index < 0: none; _i):
+ * lea dst, [m] (64: REX.W 8D; 32: 8D, the sum's low half zero-extended),
+ * and the loads and stores above. */
+void emit_lea_i(struct jit_buf *b, bool is64, int dst, int base, int index, int32_t off);
+void emit_load_i(struct jit_buf *b, unsigned size, int dst, int base, int index, int32_t off);
+void emit_load_sx_i(struct jit_buf *b, unsigned size, int dst, int base, int index, int32_t off);
+void emit_store_i(struct jit_buf *b, unsigned size, int base, int index, int32_t off, int src);
+void emit_store_imm_i(struct jit_buf *b, unsigned size, int base, int index, int32_t off,
+		      int32_t imm);
 
 /* ---- control ---- */
 /* push r64 (50+r) / pop r64 (58+r) */

@@ -8,6 +8,9 @@
  *   lower_*.c  BPF instructions to x86-64, by the ISA table's SHAPE
  *              (alu, mem, jmp, call, pkt; map: inline and direct map
  *              lookups for verified programs)
+ *   dead.c     no code for what the verifier proved unreachable
+ *   fuse.c     address chains as x86 addressing modes (lea, [b + i + d]),
+ *              inverted branches; a liveness pass over the BPF code
  *   encoder.c  x86-64 encodings
  *   image.c    executable memory: written, then read+exec, never both
  *   run.c      a run: context, stack, the helper bridge, lazy regions

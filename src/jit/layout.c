@@ -28,6 +28,10 @@ static int lower_insn(struct jit_ctx *c, const struct isa_insn *in)
 {
 	const struct isa_desc *d = &isa_table[in->id];
 	int rc;
+	if (lower_fused(c, d, in, &rc)) /* several slots as one: fuse.c */
+		return rc;
+	if (lower_dead_branch(c, d, in)) /* a side no path takes: dead.c */
+		return 0;
 	if (c->blind && lower_blinded(c, d, in, &rc)) /* harden: blind.c */
 		return rc;
 	switch (d->shape) {
@@ -61,8 +65,8 @@ static int pass(struct jit_ctx *c, uint32_t *next)
 	for (size_t pc = 0; pc < c->n; pc++) {
 		next[pc] = (uint32_t)c->buf.len;
 		const struct isa_insn *in = &c->insns[pc];
-		if (in->id == ISA__WIDE_HI)
-			continue;
+		if (in->id == ISA__WIDE_HI || (c->seen && !c->seen[pc]))
+			continue; /* no path reaches pc: no code (dead.c) */
 		if (!jit_buf_reserve(&c->buf, JIT_MAX_INSN_BYTES))
 			return -ENOMEM;
 		c->pc = pc;
@@ -108,7 +112,7 @@ int jit_layout(const struct bpfvm_prog *prog, struct jit_buf *out, uint32_t **of
 	}
 	lower_frame(&c);
 	lower_call_scan(&c);
-	if (lower_map_scan(&c)) {
+	if (lower_dead_scan(&c) || lower_fuse_scan(&c) || lower_map_scan(&c)) {
 		snprintf(why, why_size, "out of memory");
 		goto out;
 	}
@@ -157,6 +161,8 @@ int jit_layout(const struct bpfvm_prog *prog, struct jit_buf *out, uint32_t **of
 out:
 	*out = c.buf;
 	free(c.lookup_map);
+	free(c.next_live);
+	free(c.fuse);
 	free(a);
 	free(b);
 	return rc;

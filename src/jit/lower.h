@@ -56,6 +56,24 @@ struct bpfvm_prog;
 struct bpfvm_map;
 struct jit_blind;
 
+/* How an instruction is lowered together with others (fuse.c). */
+enum jit_fuse_kind {
+	FUSE_NONE,
+	FUSE_SKIP,   /* part of another's code: emits nothing */
+	FUSE_LEA,    /* lea dst, [base + index + disp] */
+	FUSE_MEM,    /* this load or store through [base + index + disp] */
+	FUSE_JCC_JA, /* if !cond goto the next slot's goto target */
+};
+
+struct jit_fuse {
+	uint8_t kind;    /* enum jit_fuse_kind */
+	bool is64;       /* LEA */
+	int8_t dst;      /* LEA: BPF register */
+	int8_t base;     /* BPF registers; index -1: none */
+	int8_t index;
+	int32_t disp;
+};
+
 struct jit_ctx {
 	struct jit_buf buf;
 	const struct bpfvm_prog *prog;
@@ -71,6 +89,13 @@ struct jit_ctx {
 	/* n entries or NULL: the map bpf_map_lookup_elem at pc looks up, where
 	 * lower_map.c takes that call (verified programs only), else NULL. */
 	struct bpfvm_map **lookup_map;
+	/* dead.c: verified programs' prog->vfy_seen (NULL: every slot has
+	 * code) and, n + 1 entries, the first slot with code at or after
+	 * each (malloc()ed; the caller frees it) */
+	const uint8_t *seen;
+	uint32_t *next_live;
+	/* n + 1 entries or NULL: fuse.c's plan (malloc()ed; the caller frees) */
+	struct jit_fuse *fuse;
 	/* constant blinding's keys and rows (blind.h), or NULL: not hardened */
 	const struct jit_blind *blind;
 };
@@ -141,6 +166,26 @@ int lower_map_scan(struct jit_ctx *c);
 /* Lower the helper call at c->pc as a map lookup, if c->lookup_map names
  * its map; false (nothing emitted) otherwise. */
 bool lower_map_lookup(struct jit_ctx *c);
+
+/* Before the first pass: c->seen and c->next_live (dead.c). 0 or -1 (out
+ * of memory). */
+int lower_dead_scan(struct jit_ctx *c);
+/* Does a jump from c->pc to target reach it by falling through (nothing
+ * with code in between)? */
+bool lower_falls_to(const struct jit_ctx *c, size_t target);
+/* Lower a conditional jump with a side no path takes (a jmp, or nothing);
+ * false when both sides are live (nothing emitted). */
+bool lower_dead_branch(struct jit_ctx *c, const struct isa_desc *d, const struct isa_insn *in);
+
+/* Before the first pass, after lower_dead_scan(): c->fuse (fuse.c). 0 or
+ * -ENOMEM. */
+int lower_fuse_scan(struct jit_ctx *c);
+/* Lower c->pc as its fuse.c plan says (a skipped slot, a lea, a fused
+ * access): true with *rc set, or false when the plan leaves it alone. */
+bool lower_fused(struct jit_ctx *c, const struct isa_desc *d, const struct isa_insn *in, int *rc);
+/* target[i] = 1 for every slot control reaches other than from the slot
+ * before: jump and call targets, callbacks, the entry (n + 1 entries). */
+void lower_mark_targets(const struct jit_ctx *c, uint8_t *target);
 
 /* The prologue, epilogue and failure exit (at offset 0, fixed size). */
 void lower_frame(struct jit_ctx *c);

@@ -21,7 +21,7 @@ void lower_branch(struct jit_ctx *c, int cc, size_t target)
 {
 	struct jit_buf *b = &c->buf;
 	int64_t rel = (int64_t)c->off[target] - (int64_t)c->off[c->pc + 1];
-	if (target == c->pc + 1)
+	if (lower_falls_to(c, target))
 		return; /* falls through anyway */
 	if (is_imm8(rel)) {
 		if (cc < 0)
@@ -241,8 +241,15 @@ static void lower_cond(struct jit_ctx *c, const struct isa_desc *d, const struct
 	bool is64 = d->width == 64;
 	int dst = jit_reg[in->dst];
 	size_t target = (size_t)((long)c->pc + 1 + in->off);
-	if (target == c->pc + 1)
+	int cc = jmp_cc[d->op];
+	if (c->fuse && c->fuse[c->pc].kind == FUSE_JCC_JA) {
+		/* `if cond goto +1; goto X`: if !cond goto X (fuse.c). x86's
+		 * condition codes come in pairs whose low bit negates. */
+		target = (size_t)((long)c->pc + 2 + c->insns[c->pc + 1].off);
+		cc ^= 1;
+	} else if (lower_falls_to(c, target)) {
 		return; /* no effect either way */
+	}
 	if (d->shape == ISA_SHAPE_JMP_X) {
 		if (d->op == ISA_OP_JSET)
 			emit_test_rr(b, is64, dst, jit_reg[in->src]);
@@ -257,7 +264,7 @@ static void lower_cond(struct jit_ctx *c, const struct isa_desc *d, const struct
 	} else {
 		emit_alu_ri(b, is64, ALU_CMP, dst, in->imm);
 	}
-	lower_branch(c, jmp_cc[d->op], target);
+	lower_branch(c, cc, target);
 }
 
 /*

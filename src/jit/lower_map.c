@@ -17,6 +17,8 @@
  *                   mov r11, values ; add rax, r11 ; jmp .done
  *           .null:  xor eax, eax
  *           .done:
+ *   plain hash:     mov rdi, map                ; rsi = r2 = the key
+ *                   mov rax, htab_fast_lookup(map) ; call rax
  *   other maps:     mov rdi, map ; xor edx, edx  ; cpu 0 (the helper's, too)
  *                   mov rax, map->ops->lookup ; call rax
  *   per-CPU maps:   mov rdi, map ; mov edx, [r12 + CPU]     ; nr_cpus > 1
@@ -28,8 +30,8 @@
  * r6..r10 live in callee-saved registers and r12 is kept, as for any C
  * call. The map stays valid while the program lives: the program holds a
  * reference to each map it names. Lookups are the map type's own
- * (array lookups are lock-free, hash maps take their bucket locks), so
- * concurrency is that of the helper.
+ * (array lookups are lock-free; plain hash maps' are lock-free on a hit,
+ * others take their bucket locks), so concurrency is that of the helper.
  *
  * When is the map known? The scan below walks back from the call inside
  * its basic block to the instruction that set r1, through 64-bit register
@@ -45,6 +47,7 @@
 
 #include "helpers/helpers_impl.h"
 #include "lower.h"
+#include "maps/hash.h"
 #include "maps/map.h"
 #include "prog/prog.h"
 #include "run.h"
@@ -60,35 +63,6 @@ static bool is_builtin_lookup(const struct bpfvm_vm *vm, int32_t id)
 	return h && h->fn == helper_map_lookup_elem &&
 	       h->proto.args[0] == BPFVM_ARG_CONST_MAP_PTR &&
 	       h->proto.args[1] == BPFVM_ARG_PTR_TO_MAP_KEY;
-}
-
-/* Mark the instructions that control can reach other than from the slot
- * before: jump and call targets, callbacks, the entry. */
-static void mark_targets(const struct jit_ctx *c, uint8_t *target)
-{
-	target[0] = 1;
-	for (size_t i = 0; i < c->prog->n_callbacks; i++)
-		if (c->prog->callbacks[i] < c->n)
-			target[c->prog->callbacks[i]] = 1;
-	for (size_t pc = 0; pc < c->n; pc++) {
-		const struct isa_insn *in = &c->insns[pc];
-		if (in->id == ISA__WIDE_HI)
-			continue;
-		long to;
-		switch (isa_table[in->id].shape) {
-		case ISA_SHAPE_JA: case ISA_SHAPE_JMP_K: case ISA_SHAPE_JMP_X:
-		case ISA_SHAPE_MAY_GOTO:
-			to = (long)pc + 1 + in->off;
-			break;
-		case ISA_SHAPE_JA32: case ISA_SHAPE_CALL_LOCAL:
-			to = (long)pc + 1 + in->imm;
-			break;
-		default:
-			continue;
-		}
-		if (to >= 0 && (size_t)to < c->n) /* the decoder checked; be safe */
-			target[to] = 1;
-	}
 }
 
 /* The program's map whose address is addr, or NULL. */
@@ -169,7 +143,7 @@ int lower_map_scan(struct jit_ctx *c)
 		c->lookup_map = NULL;
 		return -ENOMEM;
 	}
-	mark_targets(c, target);
+	lower_mark_targets(c, target);
 	for (size_t pc = 0; pc < c->n; pc++) {
 		const struct isa_insn *in = &c->insns[pc];
 		if (in->id != ISA__WIDE_HI && isa_table[in->id].shape == ISA_SHAPE_CALL_HELPER &&
@@ -223,7 +197,11 @@ bool lower_map_lookup(struct jit_ctx *c)
 		return true;
 	}
 	emit_mov_imm64(b, RDI, (uint64_t)(uintptr_t)map);
-	if (map->nr_cpus > 1) {
+	htab_fast_lookup_fn fast = htab_fast_lookup(map);
+	if (fast) {
+		/* a plain hash map: its lock-free lookup (maps/hash.c) */
+		emit_mov_imm64(b, RAX, (uint64_t)(uintptr_t)fast);
+	} else if (map->nr_cpus > 1) {
 		/* map_lookup_elem() picks the slot and refuses a cpu past the
 		 * map's, as the helper does with the run's cpu. */
 		emit_load(b, 4, RDX, JIT_CTX, JIT_RUN_CPU);

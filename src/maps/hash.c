@@ -26,7 +26,7 @@
 
 /* murmur3's 32-bit mix over the key bytes: keys are short, and a fixed
  * seed keeps iteration order reproducible (the kernel's BPF_F_ZERO_SEED). */
-static uint32_t htab_hash(const void *key, uint32_t len, uint32_t seed)
+static inline uint32_t htab_hash(const void *key, uint32_t len, uint32_t seed)
 {
 	const uint8_t *p = key;
 	uint32_t h = seed ^ len;
@@ -77,11 +77,13 @@ static uint32_t find(struct htab *h, struct htab_bucket *b, uint32_t hash, const
 
 static void unlink_elem(struct htab *h, struct htab_bucket *b, uint32_t idx, uint32_t prev)
 {
+	/* atomic: lock-free readers (htab_fast_lookup) walk chains */
+	uint32_t next = elem(h, idx)->next;
 	if (prev == HTAB_NONE)
-		b->head = elem(h, idx)->next;
+		__atomic_store_n(&b->head, next, __ATOMIC_RELEASE);
 	else
-		elem(h, prev)->next = elem(h, idx)->next;
-	elem(h, idx)->next = HTAB_NONE;
+		__atomic_store_n(&elem(h, prev)->next, next, __ATOMIC_RELEASE);
+	__atomic_store_n(&elem(h, idx)->next, HTAB_NONE, __ATOMIC_RELEASE);
 }
 
 static uint32_t free_pop(struct htab *h)
@@ -304,11 +306,12 @@ long htab_update(struct htab *h, const void *key, const void *value, uint64_t fl
 		}
 	}
 	struct htab_elem *e = elem(h, idx);
-	e->hash = hash;
+	__atomic_store_n(&e->hash, hash, __ATOMIC_RELAXED);
 	memcpy(e->key, key, h->map.key_size);
 	store_value(h, idx, value, cpu, all_cpus, true);
-	e->next = b->head;
-	b->head = idx;
+	__atomic_store_n(&e->next, b->head, __ATOMIC_RELAXED);
+	/* release: a lock-free reader that sees idx sees its key and value */
+	__atomic_store_n(&b->head, idx, __ATOMIC_RELEASE);
 	if (h->is_lru)
 		lru_push_head(&h->lru, idx);
 	map_spin_unlock(&b->lock);
@@ -378,6 +381,93 @@ int htab_get_next_key(struct htab *h, const void *key, void *next_key)
 		map_spin_unlock(&b->lock);
 	}
 	return -ENOENT;
+}
+
+/* ---- lock-free lookups for compiled programs ----
+ *
+ * The JIT (src/jit/lower_map.c) calls these for plain hash maps instead of
+ * htab_lookup(): the hash is the same murmur3 steps with the key size a
+ * constant (4, 8, 16; else any), the compare two or fewer loads, and a
+ * hit takes no lock. That is safe because elements are never freed while
+ * the map lives (they are preallocated; a deleted one goes back on the
+ * free stack), so a reader racing with an update or a delete in another
+ * thread reads only the map's own arrays; chain links are read and
+ * written atomically, and always hold HTAB_NONE or an element index, and
+ * the walk gives up after max_entries steps (a chain that elements moved
+ * between buckets under it). A key that matched while the reader looked
+ * is a hit, as in the kernel's RCU walk of a preallocated map (where, too,
+ * an element deleted and reused meanwhile may be returned). Anything not
+ * found that way is looked up again under the bucket lock: a miss is
+ * exactly htab_lookup()'s.
+ */
+static inline bool key_eq(const char *a, const void *b, uint32_t ks)
+{
+	uint64_t x, y, x2, y2;
+	uint32_t u, v;
+	switch (ks) {
+	case 4:
+		memcpy(&u, a, 4);
+		memcpy(&v, b, 4);
+		return u == v;
+	case 8:
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		return x == y;
+	case 16:
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		memcpy(&x2, a + 8, 8);
+		memcpy(&y2, (const char *)b + 8, 8);
+		return ((x ^ y) | (x2 ^ y2)) == 0;
+	default:
+		return !memcmp(a, b, ks);
+	}
+}
+
+static inline void *fast_lookup(struct htab *h, const void *key, uint32_t ks)
+{
+	uint32_t hash = htab_hash(key, ks, h->seed);
+	struct htab_bucket *b = bucket_of(h, hash);
+	uint32_t i = __atomic_load_n(&b->head, __ATOMIC_ACQUIRE);
+	for (uint32_t steps = 0; i != HTAB_NONE && steps < h->map.max_entries; steps++) {
+		struct htab_elem *e = elem(h, i);
+		if (__atomic_load_n(&e->hash, __ATOMIC_RELAXED) == hash && key_eq(e->key, key, ks))
+			return value_of(h, i);
+		i = __atomic_load_n(&e->next, __ATOMIC_ACQUIRE);
+	}
+	return htab_lookup(h, key, 0);
+}
+
+static void *fast_lookup_k4(struct htab *h, const void *key)
+{
+	return fast_lookup(h, key, 4);
+}
+
+static void *fast_lookup_k8(struct htab *h, const void *key)
+{
+	return fast_lookup(h, key, 8);
+}
+
+static void *fast_lookup_k16(struct htab *h, const void *key)
+{
+	return fast_lookup(h, key, 16);
+}
+
+static void *fast_lookup_any(struct htab *h, const void *key)
+{
+	return fast_lookup(h, key, h->map.key_size);
+}
+
+htab_fast_lookup_fn htab_fast_lookup(const struct bpfvm_map *map)
+{
+	if (map->ops != &htab_map_ops)
+		return NULL; /* LRU (marks use), per-CPU, maps of maps: the usual path */
+	switch (map->key_size) {
+	case 4: return fast_lookup_k4;
+	case 8: return fast_lookup_k8;
+	case 16: return fast_lookup_k16;
+	default: return fast_lookup_any;
+	}
 }
 
 /* ---- the map types ---- */

@@ -69,4 +69,10 @@ long htab_update(struct htab *h, const void *key, const void *value, uint64_t fl
 long htab_delete(struct htab *h, const void *key, void *value);
 int htab_get_next_key(struct htab *h, const void *key, void *next_key);
 
+/* For the JIT: a lookup of key in a plain BPF_MAP_TYPE_HASH map (the
+ * struct htab is the map), the same result as htab_lookup() with cpu 0,
+ * lock-free on a hit (hash.c says why that is safe); NULL for other maps. */
+typedef void *(*htab_fast_lookup_fn)(struct htab *h, const void *key);
+htab_fast_lookup_fn htab_fast_lookup(const struct bpfvm_map *map);
+
 #endif

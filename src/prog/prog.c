@@ -275,6 +275,7 @@ static void prog_destroy(struct bpfvm_prog *prog)
 	jit_prog_free(prog);
 	interp_prog_free(prog);
 	free(prog->callbacks);
+	free(prog->vfy_seen);
 	free(prog->name);
 	free(prog->raw);
 	free(prog->insns);

@@ -59,6 +59,9 @@ struct bpfvm_prog {
 	size_t n_maps;
 	bool verified;           /* the verifier accepted it */
 	uint32_t ctx_min;        /* verified: the context bytes it may touch */
+	uint8_t *vfy_seen;       /* verified: n entries, 1 where some path of the
+				  * verifier reached the slot (the JIT emits no
+				  * code for the others), else NULL */
 	enum bpfvm_engine engine; /* what runs it */
 	const char *fallback_reason; /* why not the JIT, when it was asked for */
 	struct bpfvm_verify_stats vstats;

@@ -414,6 +414,7 @@ static int run_path(struct venv *env, struct vstate *s, struct pending *pend)
 			return vfy_err(env, -EINVAL, pc ? pc - 1 : 0, "execution falls off the end");
 		if (++env->st.insns_processed > env->budget)
 			return loop_err(env, s, pc, false);
+		env->seen[pc] = 1; /* a pruned path reached pc too */
 		if (env->prune_point[pc]) {
 			err = visit(env, s, pc);
 			if (err < 0)
@@ -599,13 +600,14 @@ int vfy_check(struct bpfvm_prog *prog, const struct vfy_opts *opts,
 		return err_set(err, -EINVAL, "empty program");
 
 	env.prune_point = calloc(env.n, 1);
+	env.seen = calloc(env.n, 1);
 	env.is_subprog = calloc(env.n, 1);
 	env.live_in = calloc(env.n, sizeof(*env.live_in));
 	env.explored = calloc(env.n, sizeof(*env.explored));
 	env.subprog_depth = calloc(env.n, sizeof(*env.subprog_depth));
 	env.cb_target = calloc(env.n, sizeof(*env.cb_target));
 	env.rw = calloc(env.n, sizeof(*env.rw));
-	if (!env.prune_point || !env.is_subprog || !env.live_in || !env.explored ||
+	if (!env.prune_point || !env.seen || !env.is_subprog || !env.live_in || !env.explored ||
 	    !env.subprog_depth || !env.rw || !env.cb_target) {
 		ret = err_set(err, -ENOMEM, "out of memory");
 		goto out;
@@ -650,6 +652,15 @@ int vfy_check(struct bpfvm_prog *prog, const struct vfy_opts *opts,
 	ret = vfy_check_stack_depth(&env);
 	if (!ret && env.ht)
 		vfy_ctx_rewrite(&env, prog);
+	/* Which insns no path reaches: the JIT leaves them out. Not for the
+	 * raw type, whose r2 is ctx_size here but the run's mem_len (at
+	 * least ctx_size) at run time: a branch on it decided here may go
+	 * the other way in a run. */
+	if (!ret && env.ht) {
+		free(prog->vfy_seen);
+		prog->vfy_seen = env.seen;
+		env.seen = NULL;
+	}
 out:
 	vstate_free(&cur);
 	while (pend.n)
@@ -663,6 +674,7 @@ out:
 	if (stats)
 		*stats = env.st;
 	free(env.prune_point);
+	free(env.seen);
 	free(env.is_subprog);
 	free(env.live_in);
 	free(env.explored);

@@ -171,6 +171,8 @@ struct venv {
 	uint32_t next_id;
 	/* per insn */
 	uint8_t *prune_point;
+	uint8_t *seen;              /* 1: some path reached the insn (given to
+				     * prog->vfy_seen on success, for the JIT) */
 	uint16_t *live_in;          /* registers live before the insn (bit i: ri) */
 	struct vsl **explored;      /* stored states per insn */
 	struct vsl *all;
