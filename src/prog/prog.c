@@ -158,6 +158,7 @@ static int verify(struct bpfvm_prog *prog, const struct bpfvm_load_opts *opts,
 	/* what the verifier let it touch through r1: a run must provide it */
 	const struct hook_type *ht = hook_type_find(prog->vm, prog->prog_type);
 	prog->ctx_min = ht ? ht->real_size : OPTS_GET(opts, ctx_size, 0);
+	prog->raw_ctx = !ht;
 	return ret;
 }
 
@@ -402,6 +403,11 @@ int bpfvm_prog__run(const struct bpfvm_prog *prog, void *mem, size_t mem_len,
 		rc = input_check(prog, mem, mem_len, err);
 	if (rc)
 		return rc;
+	/* The verifier took a raw program's r2 to be ctx_size and decided
+	 * branches on it: the run gives it that, never more (the rest of the
+	 * memory is not the program's). */
+	if (prog->verified && prog->raw_ctx)
+		mem_len = prog->ctx_min;
 	if (runs_jit(prog, opts))
 		return jit_run(prog, mem, mem_len, opts, ret, err);
 	return interp_run(prog, mem, mem_len, opts, ret, err);
@@ -420,6 +426,19 @@ int bpfvm_prog__run_batch(const struct bpfvm_prog *prog, struct bpfvm_run_item *
 		rc = input_check(prog, items[i].mem, items[i].mem_len, err);
 	if (rc)
 		return rc;
+	if (prog->verified && prog->raw_ctx) {
+		/* one run each, with r2 = ctx_size as above; the items keep
+		 * their mem_len (raw programs are not what batches are for, and
+		 * have no packet: the verifier refuses LD_ABS/LD_IND there) */
+		for (size_t i = 0; i < n; i++) {
+			if ((rc = bpfvm_prog__run(prog, items[i].mem, items[i].mem_len, opts,
+						  &items[i].ret, err)))
+				return rc;
+			if (done)
+				*done = i + 1;
+		}
+		return 0;
+	}
 	if (runs_jit(prog, opts))
 		return jit_run_batch(prog, items, n, opts, done, err);
 	return interp_run_batch(prog, items, n, opts, done, err);

@@ -59,6 +59,7 @@ struct bpfvm_prog {
 	size_t n_maps;
 	bool verified;           /* the verifier accepted it */
 	uint32_t ctx_min;        /* verified: the context bytes it may touch */
+	bool raw_ctx;            /* verified as the raw type: r2 = ctx_min at run time */
 	uint8_t *vfy_seen;       /* verified: n entries, 1 where some path of the
 				  * verifier reached the slot (the JIT emits no
 				  * code for the others), else NULL */

@@ -653,9 +653,8 @@ int vfy_check(struct bpfvm_prog *prog, const struct vfy_opts *opts,
 	if (!ret && env.ht)
 		vfy_ctx_rewrite(&env, prog);
 	/* Which insns no path reaches: the JIT leaves them out. Not for the
-	 * raw type, whose r2 is ctx_size here but the run's mem_len (at
-	 * least ctx_size) at run time: a branch on it decided here may go
-	 * the other way in a run. */
+	 * raw type, kept simple (its runs give r2 = ctx_size, prog.c, so it
+	 * could). */
 	if (!ret && env.ht) {
 		free(prog->vfy_seen);
 		prog->vfy_seen = env.seen;

@@ -152,6 +152,38 @@ static void test_helper_regions(enum bpfvm_engine engine)
 	bpfvm_prog__free(p);
 }
 
+/* A raw-type program is verified with r2 = its ctx_size (the verifier
+ * decides branches on it): a run with more memory must not take the other
+ * side, which the verifier never checked. Here it would load 4 KiB past
+ * the memory. Runs and batches see ctx_size bytes, both engines. */
+static void test_raw_r2(enum bpfvm_engine engine)
+{
+	static const struct bpfvm_insn raw[] = {
+		I_JMP_IMM(BI_JNE, 2, 8, 2),
+		I_MOV64_REG(0, 2),
+		I_EXIT(),
+		I_LDX(BI_DW, 0, 1, 4096), /* never verified */
+		I_EXIT(),
+	};
+	BPFVM_OPTS(bpfvm_load_opts, lo, .ctx_size = 8, .engine = engine);
+	struct bpfvm_prog *p = NULL;
+	struct bpfvm_error err;
+	CHECK(bpfvm_prog__load(vm, raw, ARRAY_SIZE(raw), &lo, &p, &err) == 0);
+	uint8_t mem[64] = { 0 };
+	uint64_t r0 = 0;
+	CHECK(bpfvm_prog__run(p, mem, sizeof(mem), NULL, &r0, &err) == 0);
+	CHECK_EQ_U64(r0, 8);
+	struct bpfvm_run_item items[3] = {
+		{ .mem = mem, .mem_len = 8 }, { .mem = mem, .mem_len = 64 }, { .mem = mem, .mem_len = 9 },
+	};
+	size_t done = 0;
+	CHECK(bpfvm_prog__run_batch(p, items, 3, NULL, &done, &err) == 0 && done == 3);
+	for (int i = 0; i < 3; i++)
+		CHECK_EQ_U64(items[i].ret, 8);
+	CHECK(items[1].mem_len == 64); /* the caller's items stay as given */
+	bpfvm_prog__free(p);
+}
+
 int main(void)
 {
 	vm = bpfvm_vm__new(NULL);
@@ -166,6 +198,8 @@ int main(void)
 	test_helper_regions(BPFVM_ENGINE_JIT);
 	test_failure(BPFVM_ENGINE_INTERP);
 	test_failure(BPFVM_ENGINE_JIT);
+	test_raw_r2(BPFVM_ENGINE_INTERP);
+	test_raw_r2(BPFVM_ENGINE_JIT);
 	printf("  batches: per-item memory and packets, helper regions, failures, arguments; "
 	       "both engines\n");
 	bpfvm_vm__free(vm);
