@@ -55,10 +55,14 @@
  * chunks also hold what the workers made of the packets (up to
  * RUNNER_BATCH_BYTES of records each): fewer, then. */
 #define RING 64
+/* Chunks read ahead of the one a worker is about to run (next_chunk). */
+#define AHEAD 4
 #define RING_WRITING 4
 /* Distinct redirect targets one worker tells apart (more: "other"). */
 #define WORKER_TARGETS 1024
 
+/* Each chunk on cache lines of its own: the worker reading one into the
+ * ring must not disturb the others running the one next to it. */
 struct chunk {
 	uint64_t seq;                 /* the chunk number it holds */
 	uint64_t first;               /* the number of its first record, from 1 */
@@ -71,10 +75,12 @@ struct chunk {
 	 * and its worker. */
 	const uint8_t *base;
 	uint32_t *off;
+	uint32_t *caplen, *len;       /* the header's, so that a worker on
+				       * another core need not read it again */
 	uint8_t *dest;
 	struct runner_slot *slots;    /* per record, when writing */
 	struct runner_part *part;     /* per worker, when writing */
-};
+} __attribute__((aligned(64)));
 
 /* A redirect target as one worker counted it. */
 struct wtarget {
@@ -162,18 +168,23 @@ static void prepare(struct spread *s, uint64_t seq)
 
 	struct pcap_pkthdr *h;
 	const u_char *data;
-	size_t bytes = 0;
+	size_t bytes = 0, n = 0;
 	int r = 1;
-	while (k->n < CHUNK && bytes < (s->writing ? RUNNER_BATCH_BYTES : SIZE_MAX) &&
-	       (r = runner_capture_next(s->o, s->c, k->first + k->n, &h, &data)) == 1) {
-		if (!k->n)
+	/* Only the arrays are written per record; the chunk itself once, at
+	 * the end (the other workers read their chunks' fields all along). */
+	while (n < CHUNK && bytes < (s->writing ? RUNNER_BATCH_BYTES : SIZE_MAX) &&
+	       (r = runner_capture_next(s->o, s->c, k->first + n, &h, &data)) == 1) {
+		if (!n)
 			k->base = data;
 		/* a chunk spans at most CHUNK records of 256 KiB and headers */
-		k->off[k->n] = (uint32_t)(data - k->base);
-		k->dest[k->n] = (uint8_t)runner_flow_worker(runner_flow_hash(data, h->caplen), s->n);
+		k->off[n] = (uint32_t)(data - k->base);
+		k->caplen[n] = h->caplen;
+		k->len[n] = h->len;
+		k->dest[n] = (uint8_t)runner_flow_worker(runner_flow_hash(data, h->caplen), s->n);
 		bytes += h->caplen;
-		k->n++;
+		n++;
 	}
+	k->n = n;
 
 	pthread_mutex_lock(&s->lock);
 	s->indexing = false;
@@ -199,14 +210,20 @@ static struct chunk *next_chunk(struct spread *s, uint64_t seq)
 		if (s->failed || seq >= s->end)
 			return NULL;
 		struct chunk *k = &s->ring[seq % s->ring_n];
-		if (seq < s->next_index && k->seq == seq && k->ready)
-			return k;
-		/* Read ahead, but never into a slot a worker may still use. */
-		if (!s->indexing && s->next_index < s->end && s->next_index < s->written + s->ring_n) {
+		bool ready = seq < s->next_index && k->seq == seq && k->ready;
+		/* Read ahead, but never into a slot a worker may still use; and
+		 * keep AHEAD chunks read in front of the one about to run, so
+		 * that the others find their next chunk ready instead of
+		 * sleeping until the reader is done (a wakeup costs more than
+		 * a chunk's reading on this kind of machine). */
+		if (!s->indexing && s->next_index < s->end && s->next_index < s->written + s->ring_n &&
+		    (!ready || s->next_index < seq + AHEAD)) {
 			s->indexing = true;
 			prepare(s, s->next_index);
 			continue;
 		}
+		if (ready)
+			return k;
 		pthread_cond_wait(&s->cond, &s->lock);
 	}
 }
@@ -231,9 +248,7 @@ static size_t run_chunk(struct sworker *w, struct chunk *k)
 			continue;
 		ran++;
 		const uint8_t *data = k->base + k->off[i];
-		struct pcap_pkthdr h;
-		runner_record_hdr(s->c, data, &h);
-		runner_packet_set(&p, w->buf, w->size, data, h.caplen, h.len, w->id);
+		runner_packet_set(&p, w->buf, w->size, data, k->caplen[i], k->len[i], w->id);
 		runner_result_clear(&res);
 		uint64_t record = k->first + i;
 		struct bpfvm_error *err = ws->fail_record ? &spare : &ws->fail_err;
@@ -396,6 +411,8 @@ static void chunk_free(struct chunk *k, unsigned n)
 	free(k->part);
 	free(k->slots);
 	free(k->off);
+	free(k->caplen);
+	free(k->len);
 	free(k->dest);
 }
 
@@ -403,8 +420,10 @@ static int chunk_alloc(struct chunk *k, unsigned n, bool writing)
 {
 	k->seq = UINT64_MAX;
 	k->off = malloc(CHUNK * sizeof(*k->off));
+	k->caplen = malloc(CHUNK * sizeof(*k->caplen));
+	k->len = malloc(CHUNK * sizeof(*k->len));
 	k->dest = malloc(CHUNK);
-	if (!k->off || !k->dest)
+	if (!k->off || !k->caplen || !k->len || !k->dest)
 		return -1;
 	if (!writing)
 		return 0;
@@ -431,7 +450,9 @@ int runner_run_spread(const struct bpfvm_prog *prog, const struct runner_hook *h
 	unsigned started = 0;
 	struct sworker *w = calloc(s.n, sizeof(*w));
 	s.ring_n = s.writing ? RING_WRITING : RING;
-	s.ring = calloc(s.ring_n, sizeof(*s.ring));
+	s.ring = aligned_alloc(64, s.ring_n * sizeof(*s.ring)); /* sizeof: a multiple of 64 */
+	if (s.ring)
+		memset(s.ring, 0, s.ring_n * sizeof(*s.ring));
 	bool ok = w && s.ring;
 	for (unsigned r = 0; ok && r < s.ring_n; r++)
 		ok = !chunk_alloc(&s.ring[r], s.n, s.writing);
