@@ -83,25 +83,11 @@ static int kernel_verdict(const char *path, const char *prog)
 	return rc && klog[0] && (rc == -EACCES || rc == -EINVAL || rc == -E2BIG) ? 1 : rc;
 }
 
-/* The verifier's reason: the last line of its log that is not a
- * statistic. */
+/* The verifier's reason (kernel_probe.h), for one message at a time. */
 static const char *last_line(const char *log)
 {
 	static char line[256];
-	const char *end = log + strlen(log);
-	line[0] = 0;
-	while (end > log) {
-		while (end > log && end[-1] == '\n')
-			end--;
-		const char *start = end;
-		while (start > log && start[-1] != '\n')
-			start--;
-		if (strncmp(start, "processed ", 10) && strncmp(start, "verification time", 17)) {
-			snprintf(line, sizeof(line), "%.*s", (int)(end - start), start);
-			break;
-		}
-		end = start;
-	}
+	kernel_log_reason(log, line, sizeof(line));
 	return line;
 }
 
