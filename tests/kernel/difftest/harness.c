@@ -47,6 +47,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../kernel_files.h"
 #include "../kernel_probe.h"
 #include "difftest.h"
 
@@ -1079,45 +1080,18 @@ static int replay_one(struct dt_env *env, const char *path, int *fails)
 	return 1;
 }
 
-static int by_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int dt_replay(struct dt_env *env, char **paths, int n)
 {
 	int fails = 0, files = 0;
 	if (!env->kernel)
 		printf("difftest --replay: no kernel here: the interpreter against the JIT only\n");
 	for (int i = 0; i < n; i++) {
-		DIR *d = opendir(paths[i]);
-		if (!d) {
+		char **names;
+		size_t cnt;
+		if (kernel_txt_files(paths[i], &names, &cnt)) {
 			files += replay_one(env, paths[i], &fails);
 			continue;
 		}
-		char **names = NULL;
-		size_t cnt = 0, cap = 0;
-		struct dirent *de;
-		while ((de = readdir(d))) {
-			size_t l = strlen(de->d_name);
-			if (l < 5 || strcmp(de->d_name + l - 4, ".txt"))
-				continue;
-			if (cnt == cap) {
-				cap = cap ? 2 * cap : 16;
-				char **t = realloc(names, cap * sizeof(*t));
-				if (!t)
-					break;
-				names = t;
-			}
-			size_t pl = strlen(paths[i]) + l + 2;
-			names[cnt] = malloc(pl);
-			if (!names[cnt])
-				break;
-			snprintf(names[cnt], pl, "%s/%s", paths[i], de->d_name);
-			cnt++;
-		}
-		closedir(d);
-		qsort(names, cnt, sizeof(*names), by_name);
 		for (size_t k = 0; k < cnt; k++) {
 			files += replay_one(env, names[k], &fails);
 			free(names[k]);

@@ -37,6 +37,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../kernel_files.h"
 #include "vdiff.h"
 
 static double now_s(void)
@@ -190,39 +191,21 @@ static int replay_one(struct vdf_env *env, const char *path, int *fails)
 	return 1;
 }
 
-static int by_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int replay(struct vdf_env *env, char **paths, int n)
 {
 	int fails = 0, files = 0;
 	for (int i = 0; i < n; i++) {
-		DIR *d = opendir(paths[i]);
-		if (!d) {
+		char **names;
+		size_t cnt;
+		if (kernel_txt_files(paths[i], &names, &cnt)) {
 			files += replay_one(env, paths[i], &fails);
 			continue;
 		}
-		char *names[1024];
-		size_t cnt = 0;
-		struct dirent *de;
-		while ((de = readdir(d)) && cnt < 1024) {
-			size_t l = strlen(de->d_name);
-			if (l < 5 || strcmp(de->d_name + l - 4, ".txt"))
-				continue;
-			size_t pl = strlen(paths[i]) + l + 2;
-			if (!(names[cnt] = malloc(pl)))
-				break;
-			snprintf(names[cnt], pl, "%s/%s", paths[i], de->d_name);
-			cnt++;
-		}
-		closedir(d);
-		qsort(names, cnt, sizeof(*names), by_name);
 		for (size_t k = 0; k < cnt; k++) {
 			files += replay_one(env, names[k], &fails);
 			free(names[k]);
 		}
+		free(names);
 	}
 	printf("vdiff replay: %d files, %d with the wrong verdict (or a fault)\n", files, fails);
 	return fails ? 1 : 0;
