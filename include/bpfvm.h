@@ -331,6 +331,13 @@ struct bpfvm_verify_stats {
 	uint32_t max_stack;       /* deepest combined stack, bytes */
 	uint64_t time_ns;         /* CPU time verification took */
 	uint64_t peak_mem;        /* most bytes of abstract states held at once */
+	/* Reads of stack bytes the program never wrote (loads, atomics and
+	 * helper arguments), counted over all paths, and the instruction of
+	 * the first. The kernel allows them to privileged loaders (there they
+	 * read whatever the stack held); bpfvm allows them too, and zeroes such
+	 * a program's frames as they are entered, so the bytes read as 0. */
+	uint32_t uninit_reads;
+	uint32_t uninit_insn;
 };
 
 /*

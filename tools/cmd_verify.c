@@ -62,6 +62,9 @@ static void stats_json(struct json *j, size_t n, const struct bpfvm_verify_stats
 	json_key(j, "stack"), json_u64(j, st->max_stack);
 	json_key(j, "time_ns"), json_u64(j, st->time_ns);
 	json_key(j, "peak_mem"), json_u64(j, st->peak_mem);
+	json_key(j, "uninit_reads"), json_u64(j, st->uninit_reads);
+	if (st->uninit_reads)
+		json_key(j, "uninit_insn"), json_u64(j, st->uninit_insn);
 }
 
 static void stats_text(size_t n, const struct bpfvm_verify_stats *st)
@@ -70,6 +73,11 @@ static void stats_text(size_t n, const struct bpfvm_verify_stats *st)
 	       "(peak %u, %u pruned), stack %u bytes, %.3f ms, %.1f KiB of states\n",
 	       n, st->insns_processed, st->states, st->peak_states, st->pruned, st->max_stack,
 	       (double)st->time_ns / 1e6, (double)st->peak_mem / 1024);
+	if (st->uninit_reads)
+		printf("note: insn %u reads stack bytes the program never wrote; allowed, as the "
+		       "kernel allows privileged loaders. bpfvm zeroes such a program's frames, "
+		       "so they read as 0 (in the kernel: whatever the stack held)\n",
+		       st->uninit_insn);
 }
 
 /* ------------------------------------------------------------------ */

@@ -93,10 +93,14 @@ int call_tail(struct bpfvm_call *call, const struct bpfvm_prog *prog)
 		return -E2BIG;
 	st->tail_calls++;
 	st->tail_to = prog;
-	/* Unverified code must not read what the host left in frames that
-	 * were not zeroed (state.h). The programs that skip zeroing cannot
-	 * tail-call (code.h), so this is for a helper re-registered since. */
-	if (st->stack_dirty && !prog->verified) {
+	/* Code that may read stack it did not write (unverified, or allowed
+	 * to by the verifier) must not read what the host left in frames that
+	 * were not zeroed (state.h). Programs that can tail-call zero their
+	 * frames (code.h), so the target sees what the caller wrote and zeros,
+	 * as in the kernel it sees the caller's bytes; this is for a helper
+	 * re-registered since. (The JIT zeroes the target's frame instead:
+	 * jit_call_tail.) */
+	if (st->stack_dirty && prog_zero_frames(prog)) {
 		memset(st->stack + (BPFVM_MAX_CALL_DEPTH - 1 - st->depth) * BPFVM_STACK_SIZE, 0,
 		       (size_t)(st->depth + 1) * BPFVM_STACK_SIZE);
 		st->stack_dirty = false;

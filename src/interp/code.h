@@ -66,10 +66,9 @@ struct interp_map {
 };
 
 struct interp_code {
-	/* Frames are zeroed when entered unless the program is verified and
-	 * cannot tail-call: the verifier proves it never reads a stack byte
-	 * it did not write, and only a tail call could hand its frames to an
-	 * unverified program. */
+	/* Frames are zeroed when entered unless the program is verified, reads
+	 * only stack it wrote (prog_zero_frames), and cannot tail-call: only a
+	 * tail call could hand its frames to a program that reads more. */
 	bool zero_frames;
 	size_t n;                 /* slots, = prog->n */
 	size_t n_maps;            /* = prog->n_maps */

@@ -304,7 +304,7 @@ int interp_prog_prepare(struct bpfvm_prog *prog, struct bpfvm_error *err)
 	const void *const *labels = NULL;
 	(void)interp_loop_trusted(NULL, &labels);
 	c->n = prog->n;
-	c->zero_frames = may_tail_call(prog);
+	c->zero_frames = may_tail_call(prog) || prog_zero_frames(prog);
 	uint64_t wide = 0; /* the last ld_imm64's value */
 	for (size_t pc = 0; pc < prog->n; pc++) {
 		const struct isa_insn *in = &prog->insns[pc];

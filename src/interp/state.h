@@ -24,9 +24,9 @@
  *   resume a frame the other one entered.
  * - A frame is zeroed when entered, unless the running program's
  *   zero_frames says its verification makes that unneeded (code.h); then
- *   stack_dirty is set, and a tail call into an unverified program zeroes
- *   the frames in use first (call_tail), so unverified code never reads
- *   host bytes.
+ *   stack_dirty is set, and a tail call into a program that needs zeroed
+ *   frames (prog_zero_frames) zeroes the frames in use first (call_tail),
+ *   so such code never reads host bytes.
  * - mem (the regions) is built on first need (state_mem()): by a helper
  *   call, a callback, or the checked loop; the trusted loop itself never
  *   reads it. Until then mem_ready is false, and in, in_len, opts and

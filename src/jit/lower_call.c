@@ -23,9 +23,8 @@
  * - A BPF-to-BPF call saves r6..r9 and r10 on the x86 stack (5 pushes: 40
  *   bytes, which with the return address keeps rsp aligned), moves r10
  *   down one 512-byte frame, refuses to go past the last frame (-E2BIG, as
- *   the interpreter), zeroes the new frame (unverified programs only: the
- *   verifier proves a program never reads stack it did not write; run.c),
- *   and calls.
+ *   the interpreter), zeroes the new frame (only for programs that may
+ *   read stack they did not write: prog_zero_frames, run.c), and calls.
  * - bpf_map_lookup_elem of a map known at the call, in a verified program,
  *   is a direct call of the map's lookup or inline code (lower_map.c).
  * - Callbacks (bpf_loop, bpf_for_each_map_elem) enter the image again from
@@ -134,7 +133,7 @@ static void lower_local_call(struct jit_ctx *c, const struct isa_insn *in)
 	size_t ok = b->len;
 	lower_fail(c, JIT_FAIL_DEPTH);
 	patch1(b, ok - 1, (uint8_t)(b->len - ok));
-	if (!c->prog->verified) {
+	if (prog_zero_frames(c->prog)) {
 		emit_mov_rr(b, true, JIT_TMP, RBP);
 		emit_mov_imm32(b, false, JIT_TMP2, BPFVM_STACK_SIZE / 8);
 		size_t loop = b->len;

@@ -6,14 +6,15 @@
  * checks, the same may_goto budget and LD_ABS packet) and calls the
  * image's entry. What a run does not always need is left out or made lazy,
  * since this fixed cost is paid by every run:
- * - Stack frames are zeroed only for programs the verifier did not check
- *   (prog_load_trusted): frame 0 here, deeper frames by the machine code when
- *   a call enters them, a callback's by jit_callback(). The verifier
- *   proves that a verified program never reads a stack byte it did not
- *   write, so its frames start as whatever the C stack held, as in the
- *   kernel. A tail call from such a run into an unverified program zeroes
- *   the frame it continues in (jit_call_tail), so unverified code never
- *   sees host bytes.
+ * - Stack frames are zeroed only for programs that may read stack they did
+ *   not write (prog_zero_frames: those the verifier did not check, from
+ *   prog_load_trusted, and those it let read such bytes): frame 0 here,
+ *   deeper frames by the machine code when a call enters them, a
+ *   callback's by jit_callback(). The verifier proves that the others
+ *   never read a stack byte they did not write, so their frames start as
+ *   whatever the C stack held, as in the kernel. A tail call into a
+ *   program that needs zeroed frames zeroes the frame it continues in
+ *   (jit_call_tail), so no program sees host bytes.
  * - The region map helpers check memory against (run->mem) is built by
  *   jit_run_mem() when a helper is first called through the bridge or a
  *   callback first runs; most runs of verified programs never need it
@@ -119,7 +120,14 @@ int jit_call_tail(struct jit_run *run, struct bpfvm_call *call, const struct bpf
 		return -ENOTSUP;
 	}
 	run->tail_calls++;
-	if (run->stack_dirty && !prog->verified) /* the frame r10 points above */
+	/* A program that may read stack it did not write continues in a
+	 * zeroed frame (the one r10 points above): machine code does not zero
+	 * the frames of the verified programs that tail-call, so the frame
+	 * may hold host bytes below what the caller wrote. (The interpreter
+	 * zeroes those frames when entered, and its target sees what the
+	 * caller wrote, as in the kernel: a difference in bytes that no
+	 * program can rely on, since the kernel gives whatever they held.) */
+	if (prog_zero_frames(prog))
 		memset((void *)(uintptr_t)(run->reg[10] - BPFVM_STACK_SIZE), 0, BPFVM_STACK_SIZE);
 	run->tail_to = (uint64_t)(uintptr_t)prog->jit->code + prog->jit->off[0];
 	run->prog = prog;
@@ -152,7 +160,7 @@ int jit_callback(struct jit_run *run, size_t pc, const uint64_t args[5], const v
 					"callback: no free memory region for its key");
 		mem_set(mem, saved_n, ro, ro_len, false);
 	}
-	if (!prog->verified)
+	if (prog_zero_frames(prog))
 		memset((void *)(uintptr_t)(top - BPFVM_STACK_SIZE), 0, BPFVM_STACK_SIZE);
 	/* The entry overwrites what the helper's caller still needs: its
 	 * registers as the helper saw them, and where its own entry's stack
@@ -208,10 +216,9 @@ static uint64_t run_input(struct jit_run *run, uint8_t *stack, void *mem, size_t
 	run->loops = INTERP_MAY_GOTO_BUDGET;
 	run->tail_calls = 0;
 	run->mem_ready = false;
-	run->stack_dirty = prog->verified;
 	run->in = mem;
 	run->in_len = mem_len;
-	if (!prog->verified)
+	if (prog_zero_frames(prog))
 		memset(stack + INTERP_STACK_BYTES - BPFVM_STACK_SIZE, 0, BPFVM_STACK_SIZE);
 	jit_entry_fn entry = (jit_entry_fn)prog->jit->code;
 	return entry(run, (uint64_t)(uintptr_t)(stack + INTERP_STACK_BYTES),
@@ -245,8 +252,10 @@ int jit_run_batch(const struct bpfvm_prog *prog, struct bpfvm_run_item *items, s
 	uint64_t *count = OPTS_GET(opts, insn_count, NULL);
 	if (count)
 		*count = 0;
-	if (!prog->verified) {
-		/* (tests only) frame 0 is zeroed before each input, from C */
+	if (prog_zero_frames(prog)) {
+		/* frame 0 is zeroed before each input, from C (unverified
+		 * programs, in tests only, and those reading stack they did
+		 * not write: rare, and not worth a second batch entry) */
 		for (size_t i = 0; i < n; i++) {
 			struct bpfvm_run_item *it = &items[i];
 			uint64_t r0 = run_input(&run, stack, it->mem, it->mem_len, it->packet,
@@ -265,7 +274,6 @@ int jit_run_batch(const struct bpfvm_prog *prog, struct bpfvm_run_item *items, s
 	/* The image's batch entry loops over the items (lower.h); it returns
 	 * early at a failure, and at a packet-load exit, which ends that
 	 * item's run with r0 = 0: the loop resumes after it. */
-	run.stack_dirty = true;
 	run.batch_end = items + n;
 	jit_entry_fn batch = (jit_entry_fn)((uint8_t *)prog->jit->code + prog->jit->batch_off);
 	uint64_t fn = (uint64_t)(uintptr_t)prog->jit->code + prog->jit->off[0];
@@ -296,6 +304,9 @@ int jit_run_filter(const struct bpfvm_prog *prog, struct jit_filter_pkt *pkts, s
 	if (!prog->jit || !prog->verified)
 		return err_insn(err, -EINVAL, -1,
 				"the filter entry runs verified programs with machine code only");
+	if (prog->reads_uninit) /* classic BPF's checker makes M[] written first */
+		return err_insn(err, -ENOTSUP, (long)prog->vstats.uninit_insn,
+				"the filter entry runs programs that read only stack they wrote");
 	if (!n)
 		return 0;
 	_Alignas(16) uint8_t stack[INTERP_STACK_BYTES];
@@ -304,7 +315,6 @@ int jit_run_filter(const struct bpfvm_prog *prog, struct jit_filter_pkt *pkts, s
 	run.rc = 0;
 	run.pc = 0;
 	run.tail_to = 0;
-	run.stack_dirty = true;
 	run.batch_item = (struct bpfvm_run_item *)(void *)pkts;
 	run.batch_end = (struct bpfvm_run_item *)(void *)(pkts + n);
 	/* the loop runs to the end but at a failure (lower_filter.c) */

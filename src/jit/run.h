@@ -38,8 +38,6 @@ struct jit_run {
 	uint32_t cpu;              /* the worker: per-CPU map lookups read it */
 	/* Written by the batch entry only (once per input): */
 	bool mem_ready;            /* mem is built (jit_run_mem) */
-	bool stack_dirty;          /* frames were not zeroed: the run started
-				    * in a verified program (run.c) */
 	void *in;                  /* the run's memory and options, to build */
 	size_t in_len;             /* mem from when a helper first needs it */
 	const struct bpfvm_run_opts *opts;

@@ -153,8 +153,11 @@ static int verify(struct bpfvm_prog *prog, const struct bpfvm_load_opts *opts,
 		.max_stack = st.max_stack,
 		.peak_mem = st.peak_mem,
 		.time_ns = cpu_ns() - start,
+		.uninit_reads = st.uninit_reads,
+		.uninit_insn = st.uninit_insn,
 	};
 	prog->verified = ret == 0;
+	prog->reads_uninit = ret == 0 && st.uninit_reads;
 	/* what the verifier let it touch through r1: a run must provide it */
 	const struct hook_type *ht = hook_type_find(prog->vm, prog->prog_type);
 	prog->ctx_min = ht ? ht->real_size : OPTS_GET(opts, ctx_size, 0);

@@ -60,6 +60,10 @@ struct bpfvm_prog {
 	bool verified;           /* the verifier accepted it */
 	uint32_t ctx_min;        /* verified: the context bytes it may touch */
 	bool raw_ctx;            /* verified as the raw type: r2 = ctx_min at run time */
+	bool reads_uninit;       /* verified: some path reads stack bytes it never
+				  * wrote, which the kernel allows privileged
+				  * loaders; its frames are zeroed when entered
+				  * (prog_zero_frames), so those bytes read as 0 */
 	uint8_t *vfy_seen;       /* verified: n entries, 1 where some path of the
 				  * verifier reached the slot (the JIT emits no
 				  * code for the others), else NULL */
@@ -75,6 +79,15 @@ struct bpfvm_prog {
 				     * (interp/code.h), else NULL */
 	char jit_msg[256];       /* fallback_reason's text, when it fell back */
 };
+
+/* Whether a run must zero each frame of prog's as it enters it: for
+ * programs the verifier did not check, and for those it let read stack
+ * they never wrote. The others run on frames as the host left them, as
+ * in the kernel: the verifier proved they read only what they wrote. */
+static inline bool prog_zero_frames(const struct bpfvm_prog *prog)
+{
+	return !prog->verified || prog->reads_uninit;
+}
 
 /*
  * bpfvm_prog__load, except that the JIT compiles the program even when it

@@ -5,7 +5,8 @@
  * An access of n bytes at pointer p + insn_off is allowed when every byte
  * of every address p may hold lies inside p's region:
  *   stack    [r10-512, r10) of p's frame, constant offset, aligned to n;
- *            reads need initialised bytes (spills give back the register);
+ *            spills give back the register; bytes never written read as
+ *            an unknown scalar (stack_uninit_read);
  *   ctx      raw type: [0, ctx_size), at any offset (sized memory);
  *            typed contexts: field by field (ctx.c);
  *   packet   [off, range) proved by comparisons with data_end (pkt.c);
@@ -126,16 +127,31 @@ static void stack_mark(struct vframe *f, int64_t a, uint64_t size, uint8_t kind)
 	}
 }
 
-/* The first byte of [a, a+size) that was never written, or 1 (none). */
-static int64_t stack_first_invalid(struct vframe *f, int64_t a, uint64_t size)
+/* Whether some byte of [a, a+size) was never written. */
+static bool stack_has_invalid(struct vframe *f, int64_t a, uint64_t size)
 {
 	for (uint64_t k = 0; k < size; k++) {
 		int byte;
 		struct vslot *sl = slot_of(f, a + (int64_t)k, &byte);
 		if (sl->b[byte] == SB_INVALID)
-			return a + (int64_t)k;
+			return true;
 	}
-	return 1;
+	return false;
+}
+
+/* A read of stack bytes [a, a+size) of which some were never written: the
+ * kernel allows it to privileged loaders (allow_uninit_stack), and real
+ * programs do it (a struct with padding built on the stack and passed as a
+ * map key), so bpfvm allows it too. The bytes read as an unknown scalar
+ * here; at run time the program's frames are zeroed as they are entered
+ * (prog_zero_frames), so that a run never sees what the host left there. */
+static void stack_uninit_read(struct venv *env, uint32_t pc, struct vframe *f, int64_t a,
+			      uint64_t size)
+{
+	if (!stack_has_invalid(f, a, size))
+		return;
+	if (!env->st.uninit_reads++)
+		env->st.uninit_insn = pc;
 }
 
 static int stack_write(struct venv *env, uint32_t pc, struct vframe *f,
@@ -197,12 +213,7 @@ static int stack_read(struct venv *env, uint32_t pc, struct vframe *f, int64_t a
 			return 0;
 		}
 	}
-	int64_t bad = stack_first_invalid(f, a, size);
-	if (bad <= 0)
-		return vfy_err(env, -EACCES, pc,
-			       "read of %u bytes at r10%+lld reads uninitialised stack: the byte "
-			       "at r10%+lld was never written",
-			       size, (long long)a, (long long)bad);
+	stack_uninit_read(env, pc, f, a, size);
 	bool zero = true;
 	for (unsigned k = 0; k < size; k++) {
 		struct vslot *t = slot_of(f, a + k, &byte);
@@ -307,11 +318,7 @@ static int access(struct venv *env, struct vstate *s, uint32_t pc, unsigned regn
 				return vfy_err(env, -EACCES, pc,
 					       "atomic operation on a spilled pointer at r10%+lld",
 					       (long long)a);
-			int64_t bad = stack_first_invalid(f, a, size);
-			if (bad <= 0)
-				return vfy_err(env, -EACCES, pc,
-					       "atomic operation reads uninitialised stack at r10%+lld",
-					       (long long)bad);
+			stack_uninit_read(env, pc, f, a, size);
 			stack_mark(f, a, size, SB_MISC);
 			return 0;
 		}
@@ -433,13 +440,7 @@ int vfy_helper_mem(struct venv *env, struct vstate *s, uint32_t pc, unsigned reg
 		if ((err = stack_offset(env, s, pc, regno, p, 0, size_umax, what, &f, &a)))
 			return err;
 		if (!write) {
-			int64_t bad = stack_first_invalid(f, a, size_umax);
-			if (bad <= 0)
-				return vfy_err(env, -EACCES, pc,
-					       "%s (r%u) covers %llu bytes of stack at r10%+lld, but "
-					       "the byte at r10%+lld was never written",
-					       what, regno, (unsigned long long)size_umax,
-					       (long long)a, (long long)bad);
+			stack_uninit_read(env, pc, f, a, size_umax);
 			/* a helper reading spilled pointers would leak them as bytes:
 			 * fine for this (privileged) model */
 		} else {

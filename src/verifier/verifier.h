@@ -56,6 +56,8 @@ struct vfy_stats {
 	uint32_t max_stack;       /* deepest combined stack, bytes */
 	uint64_t peak_mem;        /* most bytes of states held at once (stored
 				   * and pending) */
+	uint32_t uninit_reads;    /* reads of stack never written, all paths */
+	uint32_t uninit_insn;     /* the first one's insn (if uninit_reads) */
 };
 
 /*
