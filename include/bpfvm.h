@@ -271,8 +271,10 @@ struct bpfvm_load_opts {
 	uint32_t prog_type;
 	/*
 	 * Every program is verified before it is accepted: the static
-	 * verifier proves that it stays inside its memory, reads nothing
-	 * uninitialised, calls helpers correctly and ends. It checks the
+	 * verifier proves that it stays inside its memory, reads no
+	 * uninitialised register, calls helpers correctly and ends. Stack the
+	 * program never wrote may be read, as the kernel allows privileged
+	 * loaders: it reads as 0 (see bpfvm_verify_stats.uninit_reads). It checks the
 	 * program as prog_type (see bpfvm_prog_type_name(); a type it does
 	 * not model, and 0, are the raw type: r1 points to ctx_size bytes the
 	 * program may read and write, r2 holds ctx_size). A refusal names the

@@ -222,6 +222,15 @@ static int ptr_alu(struct venv *env, uint32_t pc, unsigned op, unsigned bits, st
 			return vfy_err(env, -EACCES, pc,
 				       "r%u -= r%d subtracts a pointer (%s) from a scalar", dregno,
 				       sregno, sw);
+	} else if (op == ISA_OP_SUB && dst->type == VT_PTR_TO_STACK) {
+		/* The kernel's adjust_ptr_min_max_vals() refuses it, constant
+		 * or not (for JITs of old); clang always adds instead. */
+		return vfy_err(env, -EACCES, pc,
+			       "subtraction from the stack pointer r%u (%s) is not allowed, as in "
+			       "the kernel: add the negated value instead (r%u += -N)",
+			       dregno, dw, dregno);
+	}
+	if (sp) {
 		struct vreg off = *dst;
 		*dst = *src;
 		return ptr_add(env, pc, op, dst, &off, dregno, sregno);

@@ -4,9 +4,10 @@
  *
  * An access of n bytes at pointer p + insn_off is allowed when every byte
  * of every address p may hold lies inside p's region:
- *   stack    [r10-512, r10) of p's frame, constant offset, aligned to n;
- *            spills give back the register; bytes never written read as
- *            an unknown scalar (stack_uninit_read);
+ *   stack    [r10-512, r10) of p's frame, aligned to n; spills give back
+ *            the register; bytes never written read as an unknown scalar
+ *            (stack_uninit_read); at a variable offset, every byte the
+ *            access may touch (stack_var_access);
  *   ctx      raw type: [0, ctx_size), at any offset (sized memory);
  *            typed contexts: field by field (ctx.c);
  *   packet   [off, range) proved by comparisons with data_end (pkt.c);
@@ -223,6 +224,94 @@ static int stack_read(struct venv *env, uint32_t pc, struct vframe *f, int64_t a
 	return 0;
 }
 
+/*
+ * Stack at a variable offset: a[] indexed by a bounded scalar. The kernel
+ * allows it to privileged loaders (check_stack_read_var_off,
+ * check_stack_write_var_off): every byte it may touch must be inside the
+ * frame, and for loads and stores (aligned), every address the pointer may
+ * hold aligned to the access. The bytes [*lo, *hi) of frame *frame are
+ * those it may touch.
+ */
+static int stack_var_range(struct venv *env, struct vstate *s, uint32_t pc, unsigned regno,
+			   const struct vreg *p, int64_t insn_off, uint64_t size, bool aligned,
+			   const char *verb, struct vframe **frame, int64_t *lo, int64_t *hi)
+{
+	char w[96];
+	vreg_describe(p, w, sizeof(w));
+	if (p->s.smin <= -MAX_VAR_OFF || p->s.smax >= MAX_VAR_OFF)
+		return vfy_err(env, -EACCES, pc,
+			       "r%u (%s) points into the stack at an unbounded variable offset: "
+			       "bound the index with a comparison before the %s",
+			       regno, w, verb);
+	int64_t fixed = (int64_t)p->off + insn_off;
+	uint64_t low = (p->s.t.value + (uint64_t)fixed) | p->s.t.mask;
+	if (aligned && size > 1 && (low & (size - 1)))
+		return vfy_err(env, -EACCES, pc,
+			       "misaligned stack access: %llu bytes at r%u%+lld (%s) may not be "
+			       "aligned to their size; mask the index's low bits",
+			       (unsigned long long)size, regno, (long long)insn_off, w);
+	*lo = fixed + p->s.smin;
+	*hi = fixed + p->s.smax + (int64_t)size;
+	if (*lo < -BPFVM_STACK_SIZE)
+		return vfy_err(env, -EACCES, pc,
+			       "%s of %llu bytes at r10%+lld..%+lld may fall below the %d-byte "
+			       "stack frame (r%u: %s): bound the index",
+			       verb, (unsigned long long)size, (long long)*lo,
+			       (long long)(*hi - (int64_t)size), BPFVM_STACK_SIZE, regno, w);
+	if (*hi > 0)
+		return vfy_err(env, -EACCES, pc,
+			       "%s of %llu bytes at r10%+lld..%+lld may fall above the stack frame "
+			       "(r%u: %s): bound the index",
+			       verb, (unsigned long long)size, (long long)*lo,
+			       (long long)(*hi - (int64_t)size), regno, w);
+	struct vframe *f = s->fr[p->frameno];
+	*frame = f;
+	if (env->subprog_depth[f->subprog] < (uint32_t)-*lo)
+		env->subprog_depth[f->subprog] = (uint32_t)-*lo;
+	if (vframe_grow(f, (uint32_t)((-*lo + 7) / 8)))
+		return vfy_err(env, -ENOMEM, pc, "out of memory");
+	return 0;
+}
+
+/* A read that may touch [lo, hi): an unknown scalar of size bytes (0 when
+ * every byte there is known zero), as the kernel's mark_reg_stack_read.
+ * Spilled registers there are read as bytes: pointers leak, which is
+ * allowed to privileged loaders. */
+static struct vreg stack_var_read(struct venv *env, uint32_t pc, struct vframe *f, int64_t lo,
+				  int64_t hi, unsigned size, bool sx)
+{
+	stack_uninit_read(env, pc, f, lo, (uint64_t)(hi - lo));
+	bool zero = true;
+	for (int64_t a = lo; a < hi && zero; a++) {
+		int byte;
+		zero = slot_of(f, a, &byte)->b[byte] == SB_ZERO;
+	}
+	if (zero)
+		return vreg_const(0);
+	return vreg_scalar(sx ? scal_unknown_sbits(8 * size) : scal_unknown_bits(8 * size));
+}
+
+/* A write that may touch [lo, hi): each byte there may now hold what was
+ * written, or what it held. So spills there end, and bytes become MISC
+ * (ZERO where a zero is written over zero), as in the kernel. A byte never
+ * written counts as read uninitialised: it may still be unwritten when a
+ * later read takes it for written, so the program's frames are zeroed. */
+static void stack_var_write(struct venv *env, uint32_t pc, struct vframe *f, int64_t lo,
+			    int64_t hi, const struct vreg *val, uint64_t size)
+{
+	stack_uninit_read(env, pc, f, lo, (uint64_t)(hi - lo));
+	bool zero = val && val->type == VT_SCALAR && scal_is_const(&val->s) &&
+		    (size == 8 ? val->s.t.value : val->s.t.value & ((1ull << (size * 8)) - 1)) == 0;
+	for (int64_t a = lo; a < hi; a++) {
+		int byte;
+		struct vslot *sl = slot_of(f, a, &byte);
+		if (sl->spill_size)
+			spill_drop(sl);
+		if (!(zero && sl->b[byte] == SB_ZERO))
+			sl->b[byte] = SB_MISC;
+	}
+}
+
 /* Map value / ctx / mem bounds for the byte range [lo, hi) offsets of
  * the access, given the pointer's variable part. */
 static int region_check(struct venv *env, uint32_t pc, unsigned regno, const struct vreg *p,
@@ -302,7 +391,25 @@ static int access(struct venv *env, struct vstate *s, uint32_t pc, unsigned regn
 		return vfy_ctx_access(env, s, pc, regno, off, size, write, sx, dst);
 	case VT_PTR_TO_STACK: {
 		struct vframe *f;
-		int64_t a;
+		int64_t a, hi;
+		if (!scal_is_const(&p->s) && !atomic) {
+			if ((err = stack_var_range(env, s, pc, regno, p, off, size, true, verb, &f,
+						   &a, &hi)))
+				return err;
+			if (write) {
+				if (val && vreg_is_ptr(val) && val->type == VT_PTR_TO_STACK &&
+				    val->frameno > f->frameno)
+					return vfy_err(env, -EACCES, pc,
+						       "r%d points into this function's stack and "
+						       "cannot be stored in a caller's stack: it "
+						       "would dangle after return",
+						       valreg);
+				stack_var_write(env, pc, f, a, hi, val, size);
+			} else {
+				*dst = stack_var_read(env, pc, f, a, hi, size, sx);
+			}
+			return 0;
+		}
 		if ((err = stack_offset(env, s, pc, regno, p, off, size, verb, &f, &a)))
 			return err;
 		if (a % size)
@@ -430,13 +537,22 @@ int vfy_helper_mem(struct venv *env, struct vstate *s, uint32_t pc, unsigned reg
 {
 	struct vreg *p = &vcur(s)->regs[regno];
 	int err;
-	(void)size_umin;
 	if (size_umax == 0 && p->type == VT_SCALAR)
 		return 0; /* no bytes: NULL is fine */
 	switch (p->type) {
 	case VT_PTR_TO_STACK: {
 		struct vframe *f;
-		int64_t a;
+		int64_t a, hi;
+		if (!scal_is_const(&p->s)) {
+			if ((err = stack_var_range(env, s, pc, regno, p, 0, size_umax ? size_umax : 1,
+						   false, what, &f, &a, &hi)))
+				return err;
+			if (write)
+				stack_var_write(env, pc, f, a, hi, NULL, 0);
+			else
+				stack_uninit_read(env, pc, f, a, (uint64_t)(hi - a));
+			return 0;
+		}
 		if ((err = stack_offset(env, s, pc, regno, p, 0, size_umax, what, &f, &a)))
 			return err;
 		if (!write) {
@@ -444,6 +560,10 @@ int vfy_helper_mem(struct venv *env, struct vstate *s, uint32_t pc, unsigned reg
 			/* a helper reading spilled pointers would leak them as bytes:
 			 * fine for this (privileged) model */
 		} else {
+			/* The helper writes the size it is given, which may be
+			 * less: the bytes past the least are maybe unwritten. */
+			stack_uninit_read(env, pc, f, a + (int64_t)size_umin,
+					  size_umax - (size_umin < size_umax ? size_umin : size_umax));
 			stack_mark(f, a, size_umax, SB_MISC);
 		}
 		return 0;

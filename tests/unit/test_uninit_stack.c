@@ -8,8 +8,8 @@
  * a program's frames are zeroed as they are entered, so that each run
  * reads 0 there, whatever ran before. Checked under the interpreter and
  * the JIT: after a program that fills its frames, in a BPF-to-BPF callee,
- * across the items of a batch, after a tail call, for an atomic, and for
- * a map key with padding. A program that reads only what it wrote gets
+ * across the items of a batch, after a tail call, for an atomic, for a map
+ * key with padding, and after a store at a variable offset. A program that reads only what it wrote gets
  * no zeroing, and no count.
  */
 #include <errno.h>
@@ -115,6 +115,22 @@ static const struct bpfvm_insn padded_key[] = {
 	I_EXIT(),
 };
 
+/* a[i] = 0x11 at r10-16 + (ctx[0] & 8), then a[0] + a[1]: one of them
+ * was never written. The write at a variable offset counts, since the
+ * bytes it may write are then taken as written. */
+static const struct bpfvm_insn var_off[] = {
+	I_LDX(BI_B, 3, 1, 0),
+	I_ALU64_IMM(BI_AND, 3, 8),
+	I_MOV64_REG(2, 10),
+	I_ALU64_IMM(BI_ADD, 2, -16),
+	I_ALU64_REG(BI_ADD, 2, 3),
+	I_ST(BI_DW, 2, 0, 0x11),     /* 5 */
+	I_LDX(BI_DW, 0, 10, -16),
+	I_LDX(BI_DW, 1, 10, -8),
+	I_ALU64_REG(BI_ADD, 0, 1),
+	I_EXIT(),
+};
+
 static void check_stats(const struct bpfvm_prog *p, bool reads, uint32_t insn)
 {
 	struct bpfvm_verify_stats st;
@@ -136,6 +152,11 @@ static void test_engine(enum bpfvm_engine e)
 	check_stats(pt, false, 0);
 	check_stats(pa, true, 1);
 	check_stats(pk, true, 9);
+	struct bpfvm_prog *pv = load(var_off, ARRAY_SIZE(var_off), e);
+	check_stats(pv, true, 5);
+	CHECK_EQ_U64(run(pd), 0);
+	CHECK_EQ_U64(run(pv), 0x11);
+	bpfvm_prog__free(pv);
 
 	/* One run after another that filled the same frames. */
 	for (int i = 0; i < 3; i++) {
