@@ -464,6 +464,22 @@ struct bpfvm_run_opts {
 	/* The packet LD_ABS/LD_IND read (the kernel's skb data); default: mem. */
 	const void *packet;
 	size_t packet_len;
+	/*
+	 * Where LD_ABS/LD_IND at SKF_NET_OFF + k (-0x100000 + k) and
+	 * SKF_LL_OFF + k (-0x200000 + k) read, as in the kernel: k bytes into
+	 * the network header and into the link-layer (MAC) header, up to the
+	 * packet's end. With headers set, net_off and ll_off place those
+	 * headers as offsets from packet (for an Ethernet frame from its MAC
+	 * header: ll_off 0, net_off 14; for the kernel's test run of a socket
+	 * filter, which starts at the network header: net_off 0, ll_off -14).
+	 * A negative offset says the header starts before packet: those bytes
+	 * must be readable. Without headers such loads end the program with
+	 * 0, as any load outside the packet. Batch runs apply them to each
+	 * item's packet.
+	 */
+	bool headers;
+	int32_t net_off;
+	int32_t ll_off;
 };
 
 /*

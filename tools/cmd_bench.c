@@ -595,8 +595,10 @@ struct bench_worker {
 };
 
 /* Copy packets idx[0..n) into the worker's frames and set up their runs;
- * returns the region that holds them all (as the hook gives each). */
-static struct bpfvm_region set_up(struct bench_worker *w, const uint32_t *idx, size_t n)
+ * returns the region that holds them all (as the hook gives each), and in
+ * *su what the hook said of the last. */
+static struct bpfvm_region set_up(struct bench_worker *w, const uint32_t *idx, size_t n,
+				  struct runner_setup *out)
 {
 	struct bench *b = w->b;
 	struct runner_packet p;
@@ -610,6 +612,7 @@ static struct bpfvm_region set_up(struct bench_worker *w, const uint32_t *idx, s
 						       .packet = su.packet,
 						       .packet_len = su.packet_len };
 	}
+	*out = su;
 	return (struct bpfvm_region){ w->arena, n * w->frame, su.region.writable };
 }
 
@@ -621,10 +624,12 @@ static void *bench_worker_main(void *arg)
 	if (b->pk.n == 1) {
 		/* One packet: set up once, then run again and again, as the
 		 * kernel's repeat loop does. */
-		struct bpfvm_region region = set_up(w, w->idx, 1);
+		struct runner_setup su;
+		struct bpfvm_region region = set_up(w, w->idx, 1, &su);
 		for (size_t k = 1; k < BENCH_BATCH; k++)
 			w->items[k] = w->items[0];
-		BPFVM_OPTS(bpfvm_run_opts, ro, .regions = &region, .n_regions = 1, .cpu = w->cpu);
+		BPFVM_OPTS(bpfvm_run_opts, ro, .regions = &region, .n_regions = 1, .cpu = w->cpu,
+			   .headers = su.headers, .net_off = su.net_off, .ll_off = su.ll_off);
 		for (uint64_t done = 0; done < w->passes;) {
 			size_t k = w->passes - done < BENCH_BATCH ? (size_t)(w->passes - done)
 								  : BENCH_BATCH;
@@ -635,9 +640,11 @@ static void *bench_worker_main(void *arg)
 		for (uint64_t pass = 0; pass < w->passes; pass++)
 			for (size_t at = 0; at < w->n; at += BENCH_BATCH) {
 				size_t k = w->n - at < BENCH_BATCH ? w->n - at : BENCH_BATCH;
-				struct bpfvm_region region = set_up(w, w->idx + at, k);
+				struct runner_setup su;
+				struct bpfvm_region region = set_up(w, w->idx + at, k, &su);
 				BPFVM_OPTS(bpfvm_run_opts, ro, .regions = &region, .n_regions = 1,
-					   .cpu = w->cpu);
+					   .cpu = w->cpu, .headers = su.headers,
+					   .net_off = su.net_off, .ll_off = su.ll_off);
 				w->failed |= bpfvm_prog__run_batch(w->prog, w->items, k, &ro, NULL,
 								   NULL);
 			}

@@ -94,6 +94,8 @@ struct runner_setup {
 	struct bpfvm_region region;    /* the packet's buffer, as run() gives it */
 	const void *packet;            /* what LD_ABS/LD_IND read, or NULL */
 	size_t packet_len;
+	bool headers;                  /* bpfvm_run_opts.headers, net_off, ll_off */
+	int32_t net_off, ll_off;
 };
 
 /* The largest context a hook fills. */

@@ -95,7 +95,10 @@ static void fill_skb(struct bpfvm_skb_ctx *ctx, const struct runner_opts *o,
 _Static_assert(sizeof(struct bpfvm_skb_ctx) <= RUNNER_CTX_MAX, "RUNNER_CTX_MAX holds __sk_buff");
 
 /* The skb and what its runs get: tc may write the packet, a socket
- * filter only reads it. */
+ * filter only reads it. Both see the frame from its Ethernet header, as
+ * tc and packet sockets do, so SKF_LL_OFF + k reads from there and
+ * SKF_NET_OFF + k from the 14 bytes after it (the kernel's network header
+ * after eth_type_trans; VLAN tags stay in the frame, as in a capture). */
 static void skb_setup(const struct runner_opts *o, const struct runner_packet *p, void *ctx,
 		      bool writable, struct runner_setup *su)
 {
@@ -105,6 +108,9 @@ static void skb_setup(const struct runner_opts *o, const struct runner_packet *p
 		.region = { p->buf, (size_t)(p->buf_end - p->buf), writable },
 		.packet = p->data,
 		.packet_len = p->len,
+		.headers = true,
+		.net_off = 14,
+		.ll_off = 0,
 	};
 }
 
@@ -137,7 +143,8 @@ static int tc_run(const struct bpfvm_prog *prog, const struct runner_opts *o,
 	tc_setup(o, p, &ctx, &su);
 	BPFVM_OPTS(bpfvm_run_opts, ro, .regions = &su.region, .n_regions = 1,
 		   .insn_budget = o->insn_budget, .packet = p->data, .packet_len = p->len,
-		   .cpu = p->cpu);
+		   .cpu = p->cpu, .headers = su.headers, .net_off = su.net_off,
+		   .ll_off = su.ll_off);
 	uint64_t r0 = 0;
 	int rc = bpfvm_prog__run(prog, &ctx, sizeof(ctx), &ro, &r0, err);
 	res->ret = r0;
@@ -183,7 +190,8 @@ static int socket_run(const struct bpfvm_prog *prog, const struct runner_opts *o
 	socket_setup(o, p, &ctx, &su);
 	BPFVM_OPTS(bpfvm_run_opts, ro, .regions = &su.region, .n_regions = 1,
 		   .insn_budget = o->insn_budget, .packet = p->data, .packet_len = p->len,
-		   .cpu = p->cpu);
+		   .cpu = p->cpu, .headers = su.headers, .net_off = su.net_off,
+		   .ll_off = su.ll_off);
 	uint64_t r0 = 0;
 	int rc = bpfvm_prog__run(prog, &ctx, sizeof(ctx), &ro, &r0, err);
 	res->ret = r0;

@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "common/error.h"
+#include "common/pkt_hdr.h"
 #include "helpers/helpers_impl.h"
 #include "interp.h"
 #include "maps/map.h"
@@ -87,6 +88,7 @@ static void run_setup(struct interp_state *st, const struct bpfvm_prog *prog,
 	st->cpu = OPTS_GET(opts, cpu, 0);
 	st->err = err;
 	st->may_trust = !st->budget && !OPTS_GET(opts, insn_count, NULL) && !st->trace;
+	pkt_hdr_offs(opts, &st->pkt_net, &st->pkt_ll);
 }
 
 /* One run of st->root over one input (packet NULL: LD_ABS reads mem);

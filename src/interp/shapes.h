@@ -48,6 +48,7 @@
 #include "alu.h"
 #include "call.h"
 #include "common/error.h"
+#include "common/pkt_hdr.h"
 #include "maps/map.h"
 #include "mem.h"
 #include "state.h"
@@ -201,10 +202,18 @@
 	} while (0)
 
 /* r0 = big-endian SIZE bytes at packet offset off, or false when
- * [off, off + size) is not inside the packet. */
+ * [off, off + size) is not inside the packet. A negative off reads a
+ * header (common/pkt_hdr.h), which may start before the packet. */
 static inline bool interp_ld_pkt(struct interp_state *st, int64_t off, unsigned size)
 {
-	if (off < 0 || (uint64_t)off > st->pkt_len || st->pkt_len - (uint64_t)off < size)
+	if (off < 0) {
+		off = pkt_hdr_at(off, st->pkt_net, st->pkt_ll);
+		if (off + (int64_t)size > (int64_t)st->pkt_len)
+			return false;
+		st->reg[0] = mem_load_be(st->pkt + off, size);
+		return true;
+	}
+	if ((uint64_t)off > st->pkt_len || st->pkt_len - (uint64_t)off < size)
 		return false;
 	st->reg[0] = mem_load_be(st->pkt + off, size);
 	return true;

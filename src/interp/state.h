@@ -79,6 +79,7 @@ struct interp_state {
 	const struct bpfvm_insn *raw;    /* prog->raw, for traces */
 	const uint8_t *pkt;              /* LD_ABS/LD_IND packet: the input */
 	uint64_t pkt_len;
+	int64_t pkt_net, pkt_ll;         /* its headers (common/pkt_hdr.h) */
 	bpfvm_trace_fn trace;
 	void *trace_ctx;
 	void *user;                      /* for helpers, bpfvm_call__user() */

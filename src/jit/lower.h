@@ -19,6 +19,9 @@
  *              entry called, returning 0, as the interpreter does)
  *   fail_off   the failure exit: rsp = the saved rsp, then the epilogue;
  *              the run context already holds the error code and pc
+ *   ldneg_off  LD_ABS/LD_IND at a negative offset: three functions, one
+ *              per size, from the offset to the address of a header's
+ *              bytes, or the packet-load exit (lower_pkt.c)
  *   batch_off  batch(run, r10, fn): the entry for bpfvm_prog__run_batch,
  *              a loop over run->batch_item..batch_end that sets each
  *              input's registers and per-run fields and calls fn, storing
@@ -83,6 +86,7 @@ struct jit_ctx {
 	uint32_t *off;         /* n + 1 offsets from the previous pass */
 	uint32_t oob_off;      /* the packet-load exit */
 	uint32_t fail_off;     /* the failure exit */
+	uint32_t ldneg_off[3]; /* the header loads of 1, 2, 4 bytes (lower_pkt.c) */
 	uint32_t batch_off;    /* the batch entry */
 	uint32_t body_off;     /* instruction 0 */
 	bool tail_calls;       /* the program may make tail calls (lower_call.c) */
@@ -128,6 +132,8 @@ struct jit_ctx {
 #define JIT_RUN_ROOT JIT_RUN_AT(192)
 #define JIT_RUN_BATCH_ITEM JIT_RUN_AT(216)
 #define JIT_RUN_BATCH_END JIT_RUN_AT(224)
+#define JIT_RUN_PKT_NET JIT_RUN_AT(232)
+#define JIT_RUN_PKT_LL JIT_RUN_AT(240)
 
 /* struct bpfvm_run_item, as the batch entry reads it (run.c checks it) */
 #define JIT_ITEM_MEM 0
@@ -138,7 +144,7 @@ struct jit_ctx {
 #define JIT_ITEM_SIZE 40
 
 /* The bytes reserved for the frame (lower_frame), entries and exits. */
-#define JIT_FRAME_MAX 384
+#define JIT_FRAME_MAX 640
 
 /* run->rc for a call past the last stack frame (helpers' codes are
  * negative errnos, so a positive code cannot clash). */
@@ -154,6 +160,8 @@ int lower_pkt(struct jit_ctx *c, const struct isa_desc *d, const struct isa_insn
 /* The packet load of size bytes at the offset in r11, with SF = its sign
  * (lower_pkt.c): the bounds checks, the oob exit, the load into r0. */
 void lower_pkt_load_off(struct jit_ctx *c, unsigned size);
+/* In the fixed part: the header load functions (c->ldneg_off). */
+void lower_pkt_fixed(struct jit_ctx *c);
 
 /* Before the first pass: decide what whole-program facts the lowering
  * needs (c->tail_calls). */

@@ -104,6 +104,7 @@ void lower_frame(struct jit_ctx *c)
 	c->fail_off = (uint32_t)b->len;
 	emit_load(b, 8, RSP, JIT_CTX, JIT_RUN_SAVED_RSP);
 	emit_jmp8(b, (int8_t)((int64_t)epilogue - (int64_t)(b->len + 2)));
+	lower_pkt_fixed(c);
 	size_t call_end = lower_batch(c, epilogue);
 	c->body_off = (uint32_t)b->len;
 	int32_t rel = (int32_t)((int64_t)c->body_off - (int64_t)call_end);

@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "common/error.h"
+#include "common/pkt_hdr.h"
 #include "filter.h"
 #include "interp/call.h"
 #include "interp/state.h"
@@ -193,6 +194,7 @@ static void run_setup(struct jit_run *run, const struct bpfvm_prog *prog, uint8_
 	run->root = prog;
 	run->user = OPTS_GET(opts, user, NULL);
 	run->err = err;
+	pkt_hdr_offs(opts, &run->pkt_net, &run->pkt_ll);
 }
 
 /* One input: what the code reads of it, and what a run changes (tail

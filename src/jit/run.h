@@ -46,6 +46,7 @@ struct jit_run {
 	struct bpfvm_error *err;
 	struct bpfvm_run_item *batch_item; /* the batch entry's input now */
 	struct bpfvm_run_item *batch_end;  /* one past its last */
+	int64_t pkt_net, pkt_ll;   /* the packet's headers (common/pkt_hdr.h) */
 	/* Not touched by machine code: */
 	struct mem_map mem;        /* what helpers may check memory against */
 };
@@ -71,8 +72,10 @@ JIT_RUN_CHECK(in_len, JIT_RUN_IN_LEN);
 JIT_RUN_CHECK(root, JIT_RUN_ROOT);
 JIT_RUN_CHECK(batch_item, JIT_RUN_BATCH_ITEM);
 JIT_RUN_CHECK(batch_end, JIT_RUN_BATCH_END);
+JIT_RUN_CHECK(pkt_net, JIT_RUN_PKT_NET);
+JIT_RUN_CHECK(pkt_ll, JIT_RUN_PKT_LL);
 #undef JIT_RUN_CHECK
-_Static_assert(offsetof(struct jit_run, batch_end) + 8 <= 2 * JIT_RUN_BIAS,
+_Static_assert(offsetof(struct jit_run, pkt_ll) + 8 <= 2 * JIT_RUN_BIAS,
 	       "the fields the code touches are within a disp8 of r12");
 _Static_assert(offsetof(struct bpfvm_run_item, mem) == JIT_ITEM_MEM &&
 		       offsetof(struct bpfvm_run_item, mem_len) == JIT_ITEM_MEM_LEN &&

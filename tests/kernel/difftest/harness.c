@@ -270,8 +270,10 @@ static void bpfvm_run_skb(const struct bpfvm_prog *prog, const struct dt_case *t
 	memcpy(x.cb, tc->skb.cb, sizeof(x.cb));
 	skb_eth_type(mac, len, &x.protocol, &x.pkt_type);
 	struct bpfvm_region reg = { frame, FRAME, false };
+	/* the network header at the packet, the Ethernet header before it */
 	BPFVM_OPTS(bpfvm_run_opts, ro, .regions = &reg, .n_regions = 1, .insn_budget = 10000000,
-		   .packet = x.data, .packet_len = x.len);
+		   .packet = x.data, .packet_len = x.len, .headers = true, .net_off = 0,
+		   .ll_off = -ETH_HLEN);
 	struct bpfvm_error err;
 	uint64_t r0 = 0;
 	r->err = bpfvm_prog__run(prog, &x, sizeof(x), &ro, &r0, &err);
