@@ -67,17 +67,33 @@ static void stats_json(struct json *j, size_t n, const struct bpfvm_verify_stats
 		json_key(j, "uninit_insn"), json_u64(j, st->uninit_insn);
 }
 
-static void stats_text(size_t n, const struct bpfvm_verify_stats *st)
+static const char *base_name(const char *path)
+{
+	const char *b = strrchr(path, '/');
+	return b ? b + 1 : path;
+}
+
+/* n instructions accepted with st; the note on stack never written names
+ * the first read's source line when line is given (lines[insn]). */
+static void stats_text(size_t n, const struct bpfvm_verify_stats *st,
+		       const struct bpfvm_source_line *const *lines)
 {
 	printf("accepted: %zu instructions, %" PRIu64 " processed, %u states "
 	       "(peak %u, %u pruned), stack %u bytes, %.3f ms, %.1f KiB of states\n",
 	       n, st->insns_processed, st->states, st->peak_states, st->pruned, st->max_stack,
 	       (double)st->time_ns / 1e6, (double)st->peak_mem / 1024);
-	if (st->uninit_reads)
-		printf("note: insn %u reads stack bytes the program never wrote; allowed, as the "
-		       "kernel allows privileged loaders. bpfvm zeroes such a program's frames, "
-		       "so they read as 0 (in the kernel: whatever the stack held)\n",
-		       st->uninit_insn);
+	if (!st->uninit_reads)
+		return;
+	const struct bpfvm_source_line *l = lines && st->uninit_insn < n ? lines[st->uninit_insn]
+									: NULL;
+	printf("note: insn %u", st->uninit_insn);
+	if (l)
+		printf(" (%s:%u)", base_name(l->file), l->line);
+	printf(" reads stack bytes the program never wrote; allowed, as the kernel allows "
+	       "privileged loaders. bpfvm zeroes such a program's frames, so they read as 0 (in "
+	       "the kernel: whatever the stack held)\n");
+	if (l && l->text)
+		printf("  %s\n", l->text + strspn(l->text, " \t"));
 }
 
 /* ------------------------------------------------------------------ */
@@ -129,7 +145,7 @@ static int verify_raw(const struct vargs *a, const char *path)
 		if (rc)
 			tool_print_error("verify", &err);
 		else
-			stats_text(n, &st);
+			stats_text(n, &st, NULL);
 	}
 	bpfvm_prog__free(prog);
 	bpfvm_vm__free(vm);
@@ -164,12 +180,6 @@ static const struct bpfvm_source_line **line_table(const struct bpfvm_object *ob
 		t[pc] = cur;
 	}
 	return t;
-}
-
-static const char *base_name(const char *path)
-{
-	const char *b = strrchr(path, '/');
-	return b ? b + 1 : path;
 }
 
 /*
@@ -326,7 +336,7 @@ static int verify_object(const struct vargs *a, const char *path, const char *on
 			printf("%s (%s, section %s): ", name, type ? type : "raw",
 			       bpfvm_object__prog_section(o.obj, i));
 			if (!rc)
-				stats_text(n, &st);
+				stats_text(n, &st, lines);
 			else
 				printf("refused\n");
 			if (a->verbose && !rc)

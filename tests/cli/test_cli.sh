@@ -20,6 +20,7 @@ expect() {
   n=$((n + 1))
 }
 contains() { [[ "$1" == *"$2"* ]] || fail "expected '$2' in: $1"; n=$((n + 1)); }
+not_contains() { [[ "$1" != *"$2"* ]] || fail "did not expect '$2' in: $1"; n=$((n + 1)); }
 
 # Help and usage.
 expect 0 "$bpfvm" --help;            contains "$out" "asm"; contains "$out" "disasm"; contains "$out" "run"
@@ -148,6 +149,13 @@ if [[ -n "$progs" && -f "$progs/xdp_missing_check.o" ]]; then
   contains "$out" '"status":"refused","insn":11,"file":'; contains "$out" '"line":21'
   expect 1 "$bpfvm" verify "$progs/xdp_parse.o" nosuch; contains "$err" "has no program 'nosuch'; it has: xdp_parse tc_mark"
   expect 2 "$bpfvm" verify "$progs/xdp_parse.o" a b; contains "$err" "expected OBJECT [PROG]"
+  # stack never written (a key's padding): accepted, with a note at its line
+  expect 0 "$bpfvm" verify "$progs/xdp_padded_key.o"
+  contains "$out" "note: insn 16 (xdp_padded_key.c:44) reads stack bytes the program never wrote"
+  contains "$out" "  __u32 hit = bpf_map_lookup_elem(&flows, &f) != NULL;"
+  expect 0 "$bpfvm" verify -j "$progs/xdp_padded_key.o"
+  contains "$out" '"uninit_reads":'; contains "$out" '"uninit_insn":16'
+  expect 0 "$bpfvm" verify "$progs/xdp_parse.o"; not_contains "$out" "never wrote"
 fi
 # jit: the summary, the dump (BPF and x86 mnemonics, source lines), JSON,
 # and the error paths.
