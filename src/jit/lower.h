@@ -160,7 +160,8 @@ int lower_pkt(struct jit_ctx *c, const struct isa_desc *d, const struct isa_insn
 /* The packet load of size bytes at the offset in r11, with SF = its sign
  * (lower_pkt.c): the bounds checks, the oob exit, the load into r0. */
 void lower_pkt_load_off(struct jit_ctx *c, unsigned size);
-/* In the fixed part: the header load functions (c->ldneg_off). */
+/* In the fixed part: the header load functions (c->ldneg_off), for
+ * programs that have LD_ABS or LD_IND. */
 void lower_pkt_fixed(struct jit_ctx *c);
 
 /* Before the first pass: decide what whole-program facts the lowering

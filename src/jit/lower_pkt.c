@@ -74,7 +74,14 @@ static void ldneg_fn(struct jit_ctx *c, unsigned size)
 void lower_pkt_fixed(struct jit_ctx *c)
 {
 	static const unsigned sizes[3] = { 1, 2, 4 };
-	for (int i = 0; i < 3; i++) {
+	bool any = false; /* only programs with packet loads get them */
+	for (size_t pc = 0; pc < c->n && !any; pc++) {
+		if (c->insns[pc].id == ISA__WIDE_HI)
+			continue;
+		unsigned shape = isa_table[c->insns[pc].id].shape;
+		any = shape == ISA_SHAPE_LD_ABS || shape == ISA_SHAPE_LD_IND;
+	}
+	for (int i = 0; any && i < 3; i++) {
 		c->ldneg_off[i] = (uint32_t)c->buf.len;
 		ldneg_fn(c, sizes[i]);
 	}
