@@ -145,7 +145,7 @@ int tc_fields(struct __sk_buff *skb)
 SEC("tc")
 int tc_queue(struct __sk_buff *skb)
 {
-	__s32 act = 0; /* the kernel takes it uninitialised; bpfvm's verifier not yet */
+	__s32 act; /* pop writes it (both verifiers know) */
 	if (bpf_map_pop_elem(&actions, &act))
 		return TC_ACT_OK;
 	return act;
@@ -168,6 +168,36 @@ int sock_trim(struct __sk_buff *skb)
 			return 0;
 	}
 	return 14 + 20;
+}
+
+/* The headers LD_ABS reaches at SKF_NET_OFF + k and SKF_LL_OFF + k
+ * (linux/filter.h): in `bpfvm run` the frame from its Ethernet header, as a
+ * packet socket and tc see it, with the network header 14 bytes in; so
+ * they must read what the plain offsets 14 + k and k do. sock_hdrs keeps a
+ * packet whose bytes agree and drops it otherwise; tc_hdrs says ok or
+ * shot. (The kernel's test run starts a socket filter's skb at the
+ * network header: there sock_hdrs drops what kernel.runner gives it, in
+ * the kernel and in bpfvm alike.) */
+#define SKF_NET 0xfff00000ull /* (u32)SKF_NET_OFF */
+#define SKF_LL 0xffe00000ull  /* (u32)SKF_LL_OFF */
+
+static __always_inline int hdrs_agree(struct __sk_buff *skb)
+{
+	return load_half(skb, SKF_LL + 12) == load_half(skb, 12) &&
+	       load_byte(skb, SKF_NET + 9) == load_byte(skb, 14 + 9) &&
+	       load_half(skb, SKF_NET + 2) == load_half(skb, 14 + 2);
+}
+
+SEC("socket")
+int sock_hdrs(struct __sk_buff *skb)
+{
+	return hdrs_agree(skb) ? -1 : 0;
+}
+
+SEC("tc")
+int tc_hdrs(struct __sk_buff *skb)
+{
+	return hdrs_agree(skb) ? TC_ACT_OK : TC_ACT_SHOT;
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -98,6 +98,19 @@ size=$(stat -c %s "$work/kept.pcap")
 [[ $size -eq $((24 + 50 * (6 * 16 + 60 + 60 + 64 + 3 * 34))) ]] ||
   fail "kept.pcap is $size bytes: packets not cut to what the filter kept"
 n=$((n + 3))
+# SKF_LL_OFF + k and SKF_NET_OFF + k read the frame from its Ethernet
+# header and from 14 bytes in, the same bytes as k and 14 + k: the programs
+# drop (shot) a packet where they differ. A load outside a frame ends the
+# program with 0: the 50 frames shorter than an Ethernet header are then
+# dropped by the socket filter, and ok for tc (TC_ACT_OK is 0).
+for engine in "--engine interp" ""; do
+  expect 0 "$bpfvm" run "$obj" --prog sock_hdrs -r "$work/cap.pcap" -j $engine
+  [[ $(counts "$out" pass drop) == "500 50" ]] ||
+    fail "sock_hdrs$engine: $(counts "$out" pass drop), want 500 50"
+  expect 0 "$bpfvm" run "$obj" --prog tc_hdrs -r "$work/cap.pcap" -j $engine
+  [[ $(counts "$out" ok shot) == "550 0" ]] ||
+    fail "tc_hdrs$engine: $(counts "$out" ok shot), want 550 0"
+done
 # -w DIR for a socket filter: pass.pcap and drop.pcap.
 expect 0 "$bpfvm" run "$obj" --prog sock_trim -r "$work/cap.pcap" -w "$work/sockdir"
 [[ -f $work/sockdir/pass.pcap && -f $work/sockdir/drop.pcap ]] || fail "-w: socket captures"

@@ -120,10 +120,14 @@ void run_bpfvm(const struct bpfvm_prog *prog, enum hook hook, uint32_t cpu, cons
 		struct __sk_buff in;
 		skb_in(&in, i);
 		skb_ctx_fill(&s, skbuf, skbuf + sizeof(skbuf), data, len, l2, &in);
-		/* socket filters read the packet (LD_ABS, helpers), never write it */
+		/* socket filters read the packet (LD_ABS, helpers), never write it;
+		 * the headers of SKF_NET_OFF and SKF_LL_OFF as the test run sets
+		 * them: the network header 14 bytes into the frame, which tc
+		 * sees from its Ethernet header and a socket filter from there */
 		struct bpfvm_region reg = { skbuf, sizeof(skbuf), l2 };
 		BPFVM_OPTS(bpfvm_run_opts, ro, .regions = &reg, .n_regions = 1, .cpu = cpu,
-			   .packet = s.data, .packet_len = s.len);
+			   .packet = s.data, .packet_len = s.len, .headers = true,
+			   .net_off = l2 ? 14 : 0, .ll_off = l2 ? 0 : -14);
 		r->err = bpfvm_prog__run(prog, &s, sizeof(s), &ro, &r0, &err);
 		from = s.data, to = s.data_end;
 		r->mark = s.mark, r->priority = s.priority, r->tstamp = s.tstamp;
