@@ -4,7 +4,8 @@
  * Input: one mode byte, 64 bytes of memory (repeated to JGEN_MEM bytes),
  * then the bytes that drive a program generator:
  *   mode bit 0 clear: jgen.h (every ALU, jump, load, store and atomic row
- *     of the ISA table with edge operands, LD_ABS/LD_IND, a helper,
+ *     of the ISA table with edge operands, LD_ABS/LD_IND (on a packet
+ *     inside the memory, with headers for SKF_NET_OFF/SKF_LL_OFF), a helper,
  *     BPF-to-BPF calls, stores and atomics on a map value). The program
  *     runs unverified (the interpreter checks every access; the JIT takes
  *     it through the test-only prog_load_trusted()), and, when the
@@ -63,7 +64,12 @@ static void run(const struct bpfvm_prog *p, const uint8_t *mem, struct outcome *
 	memcpy(work, mem, MEM);
 	if (bpfvm_map__update(map, &key, value0, BPFVM_ANY))
 		abort();
-	o->rc = bpfvm_prog__run(p, work, MEM, NULL, &o->r0, &err);
+	/* LD_ABS/LD_IND read a packet 32 bytes into the memory, with a
+	 * link-layer header 14 bytes before it and a network header 14 bytes
+	 * in (SKF_LL_OFF, SKF_NET_OFF) */
+	BPFVM_OPTS(bpfvm_run_opts, ro, .packet = work + 32, .packet_len = MEM - 32,
+		   .headers = true, .net_off = 14, .ll_off = -14);
+	o->rc = bpfvm_prog__run(p, work, MEM, &ro, &o->r0, &err);
 	memcpy(o->mem, work, MEM);
 	if (o->rc) {
 		o->r0 = 0;

@@ -235,8 +235,13 @@ static inline void jgen_body(struct vgen_src *s, struct jgen *p, const struct jg
 					     (int32_t)jgen_value(s)));
 		} else if (kind == 12 && o->pkt) {
 			const struct isa_desc *d = jgen_pick(s, jgen_is_pkt);
-			int32_t imm = vgen_byte(s) & 1 ? (int32_t)(vgen_byte(s) % 80) - 8
-						       : (int32_t)jgen_value(s);
+			/* near the packet's start, near a header's (SKF_NET_OFF,
+			 * SKF_LL_OFF: fuzz_jit's runs place them), or an edge */
+			unsigned how = vgen_byte(s) % 4;
+			int32_t near = (int32_t)(vgen_byte(s) % 80) - 8;
+			int32_t imm = how == 0 ? near
+				      : how == 1 ? (vgen_byte(s) & 1 ? -0x100000 : -0x200000) + near
+						 : (int32_t)jgen_value(s);
 			jgen_add(p, jgen_row(d, 0, src, 0, imm));
 		} else if (kind == 13 && o->helper) {
 			jgen_add(p, vgen_raw(0x85, 0, 0, 0, JGEN_HELPER));

@@ -37,6 +37,12 @@ static size_t n_programs;
 
 #define MEM_LEN 256
 
+/* LD_ABS/LD_IND read a packet 32 bytes into the memory, with headers for
+ * SKF_LL_OFF 14 bytes before it and SKF_NET_OFF 14 bytes in (as fuzz_jit). */
+#define PKT_OPTS(name, mem)                                                          \
+	BPFVM_OPTS(bpfvm_run_opts, name, .packet = (mem) + 32, .packet_len = MEM_LEN - 32, \
+		   .headers = true, .net_off = 14, .ll_off = -14)
+
 /* Load with the interpreter and with the JIT (plain, then hardened:
  * constant blinding), run all three, compare. */
 static void diff_run(const struct bpfvm_insn *insns, size_t n, const uint8_t *mem_in,
@@ -48,7 +54,8 @@ static void diff_run(const struct bpfvm_insn *insns, size_t n, const uint8_t *me
 	uint8_t mi[MEM_LEN], mj[MEM_LEN];
 	memcpy(mi, mem_in, MEM_LEN);
 	uint64_t ri = 0xdead, rj = 0xbeef;
-	int ci = bpfvm_prog__run(pi, mi, MEM_LEN, NULL, &ri, &err);
+	PKT_OPTS(oi, mi);
+	int ci = bpfvm_prog__run(pi, mi, MEM_LEN, &oi, &ri, &err);
 	for (int hard = 0; hard < 2; hard++) {
 		BPFVM_OPTS(bpfvm_load_opts, jo, .engine = BPFVM_ENGINE_JIT, .unverified = true,
 			   .harden = hard);
@@ -60,7 +67,8 @@ static void diff_run(const struct bpfvm_insn *insns, size_t n, const uint8_t *me
 		CHECK(bpfvm_prog__engine(pj) == BPFVM_ENGINE_JIT);
 		memcpy(mj, mem_in, MEM_LEN);
 		rj = 0xbeef;
-		int cj = bpfvm_prog__run(pj, mj, MEM_LEN, NULL, &rj, &err);
+		PKT_OPTS(oj, mj);
+		int cj = bpfvm_prog__run(pj, mj, MEM_LEN, &oj, &rj, &err);
 		if (ci != cj || (ci == 0 && ri != rj) || memcmp(mi, mj, MEM_LEN)) {
 			fprintf(stderr, "%s%s: interp rc %d r0 0x%" PRIx64 ", jit rc %d r0 0x%" PRIx64
 				"%s\n", what, hard ? " (hardened)" : "", ci, ri, cj, rj,
@@ -306,7 +314,12 @@ static void fuzz_one(void)
 	jgen_program(&src, &p, &o);
 	char what[64];
 	snprintf(what, sizeof(what), "fuzz seed state 0x%" PRIx64, rng);
-	diff_run(p.s, p.n, zero_mem, what);
+	/* memory of distinct bytes, so that a load from the wrong place
+	 * (a header at the wrong offset, say) reads something else */
+	static uint8_t mem[MEM_LEN];
+	for (size_t i = 0; i < MEM_LEN; i++)
+		mem[i] = (uint8_t)(i * 37 + 11);
+	diff_run(p.s, p.n, mem, what);
 }
 
 static void test_fuzz(void)
