@@ -37,6 +37,19 @@
  * Stack per frame: scratch [-64, 0), map key at [-68, -64); main's epilogue
  * saves its registers at [-136, -72).
  *
+ * Stack arrays at a variable index (stack_var, dg_stack_var; --leave-out
+ * stack_var gives the programs of before, draw for draw): an array of
+ * 16..64 bytes in the scratch stack or (main) in [-200, -136), every byte
+ * written at fixed offsets first; an index from a register, the map value
+ * or the packet, bounded by a mask or by a compare that skips the
+ * accesses, aligned to the access size; loads and stores of 1..8 bytes at
+ * r10 + fixed + index, folded into the map value, registers and the
+ * scratch stack. A subprogram may take a pointer to 16..64 bytes of its
+ * caller's scratch stack (dg.sub_ptr, after its scalar arguments) and
+ * index it at its entry. dt_clean() does not follow variable stack
+ * offsets: DG_VIEW_FIXED makes the same program with those indexes 0, for
+ * it to check.
+ *
  * Socket filters (dg.skb; ctx struct __sk_buff) have no direct packet
  * access: where an XDP program touches the packet, a socket filter uses
  * LD_ABS/LD_IND (B, H, W; in and out of the packet, at SKF_NET_OFF and
@@ -108,11 +121,18 @@ enum dg_helper_bit {
 	DG_HB_LDABS = 1u << 8,    /* socket filters: LD_ABS / LD_IND */
 	DG_HB_LDNEG = 1u << 9,    /* their offsets at SKF_NET_OFF / SKF_LL_OFF */
 	DG_HB_CB = 1u << 10,      /* socket filters: stores into cb[] */
+	DG_HB_STACKVAR = 1u << 11, /* stack arrays at a variable index (dg_stack_var) */
 };
+
+/* Not a part to leave out: the same program (the same draws) with every
+ * variable stack index replaced by 0, so that dt_clean(), which follows
+ * the stack at fixed offsets only, can check the rest of it (difftest
+ * --check-gen). Its results are not those of the program. */
+#define DG_VIEW_FIXED (1u << 31)
 
 static const char *const dg_leave_out_names[] = {
 	"lookup", "update", "delete", "csum_diff", "adjust", "xdp_bytes", "update_lock",
-	"skb_bytes", "ld_abs", "ld_neg", "cb_store",
+	"skb_bytes", "ld_abs", "ld_neg", "cb_store", "stack_var",
 };
 
 /* The bit of helper id, 0 for one the generator does not call. */
@@ -150,6 +170,7 @@ struct dg {
 	int frame;      /* 0: main, i + 1: subprogram i */
 	int nsub;       /* subprograms this program has */
 	int sub_args[DG_MAX_SUB]; /* scalar arguments (r3..) each takes */
+	int sub_ptr[DG_MAX_SUB];  /* 0, or -L: its next argument is the caller's r10 - L */
 	struct { size_t at; int sub; } calls[128];
 	int ncalls;
 	size_t early[8]; /* main's jumps to its early exit */
@@ -872,6 +893,12 @@ static inline void dg_call(struct dg *g)
 		g->scal |= DG_REG(reg);
 		g->busy |= DG_REG(reg);
 	}
+	if (g->sub_ptr[sub]) { /* the pointer argument: this frame's scratch */
+		int reg = 3 + g->sub_args[sub];
+		DG_EMIT(g, I_MOV64_REG(reg, 10));
+		DG_EMIT(g, I_ALU64_IMM(BI_ADD, reg, g->sub_ptr[sub]));
+		g->scal &= (uint16_t)~DG_REG(reg);
+	}
 	g->busy = busy;
 	DG_EMIT(g, I_MOV64_REG(1, 6));
 	DG_EMIT(g, I_MOV64_REG(2, 7));
@@ -992,6 +1019,273 @@ static inline void dg_ldabs(struct dg *g)
 	dg_after_call(g);
 }
 
+/* ---- stack arrays at a variable index (DG_HB_STACKVAR) ---- */
+
+/*
+ * An array on the stack indexed by a variable, as the kernel allows root
+ * (check_stack_read_var_off, check_stack_write_var_off): every byte of
+ * the array is written at fixed offsets first (the kernel's stack holds
+ * garbage where nothing was written, bpfvm's zeros), then an index from a
+ * register, the map value or the packet is bounded as real code bounds
+ * it (a mask, or a compare that skips the accesses) and aligned to the
+ * access size (the kernel checks the alignment of variable stack
+ * offsets), then loads and stores at r10 + fixed + index, whose results
+ * go on to registers (saved into "out"), the map value and the scratch
+ * stack (dumped into "out"). In main the array is in the scratch stack
+ * or in [-200, -136) (main's frame then takes 200 bytes: with three
+ * subprograms of 68 below it, the kernel's 512 combined, rounded to 32
+ * each); in a subprogram in its scratch stack; and a subprogram that
+ * takes a pointer to its caller's scratch stack (dg.sub_ptr) indexes
+ * that at its entry.
+ */
+#define DG_ARR_LOW (-200)
+
+/* Fill [base, base + len) from base_reg with aligned stores of mixed
+ * sizes, every byte once. */
+static inline void dg_arr_fill(struct dg *g, int base_reg, int base, int len)
+{
+	int pos = base;
+	while (pos < base + len && !g->full) {
+		unsigned sz = dg_chance(g, 3, 4) ? 8 : dg_size(g);
+		while (sz > 1 && ((pos & (int)(sz - 1)) || pos + (int)sz > base + len))
+			sz >>= 1;
+		int s = dg_pick(g, g->scal);
+		if (s >= 0 && dg_chance(g, 1, 2))
+			DG_EMIT(g, I_STX(dg_size_code(sz), base_reg, s, (int16_t)pos));
+		else
+			DG_EMIT(g, I_ST(dg_size_code(sz), base_reg, (int16_t)pos, dg_imm(g)));
+		pos += (int)sz;
+	}
+}
+
+static inline int dg_log2(unsigned v)
+{
+	int k = 0;
+	while (v > 1u << k)
+		k++;
+	return k;
+}
+
+/*
+ * A fresh scalar register holding an index into an array of len bytes
+ * (a multiple of 8) read sz bytes at a time, a multiple of sz: in
+ * [0, len - sz], or in [-*bias, 0] when *bias is set (the pointer's fixed
+ * part then adds *bias). *skip: the slot of the compare that jumps over
+ * the accesses when the index is too big (patch it after them), or
+ * SIZE_MAX when a mask bounds it.
+ */
+static inline int dg_arr_index(struct dg *g, int len, unsigned sz, size_t *skip, int *bias)
+{
+	int v;
+	unsigned from = dg_rand(g, 8);
+	*skip = SIZE_MAX;
+	*bias = 0;
+	if (from == 0 && g->skb && !g->frame && !(g->nohelp & DG_HB_LDABS) &&
+	    !((g->busy | g->resv) & (DG_ARGS | DG_REG(0)))) {
+		/* packet bytes (a packet too short ends the program) */
+		uint8_t sc = dg_chance(g, 1, 2) ? BI_B : BI_H;
+		DG_EMIT(g, I_LD_ABS(sc, (int32_t)dg_rand(g, 12)));
+		dg_after_call(g);
+		v = 0;
+	} else if (from <= 2) { /* map value bytes */
+		unsigned s = dg_size(g);
+		v = dg_dst(g, 0);
+		DG_EMIT(g, I_LDX(dg_size_code(s), v, 7, (int16_t)(s * dg_rand(g, DG_VALS_SIZE / s))));
+		g->scal |= DG_REG(v);
+	} else { /* a register: packet bytes in main's r8, r9, results, arguments */
+		v = dg_scalar(g);
+	}
+	int u = dg_dst(g, 0);
+	if (u != v || dg_chance(g, 1, 2))
+		DG_EMIT(g, I_MOV64_REG(u, v));
+	g->scal |= DG_REG(u);
+	int p2 = 16; /* the largest power of two <= len */
+	while (p2 * 2 <= len)
+		p2 *= 2;
+	int shift = dg_log2(sz);
+	unsigned k = dg_rand(g, 6);
+	if (k <= 1) { /* idx &= mask (some bits of it); k == 1: then idx -= mask */
+		int32_t mask = (p2 - 1) & ~(int32_t)(sz - 1);
+		if (dg_chance(g, 1, 4))
+			mask &= (int32_t)dg_rand(g, 256);
+		if (dg_chance(g, 1, 4))
+			DG_EMIT(g, I_ALU32_IMM(BI_AND, u, mask));
+		else
+			DG_EMIT(g, I_ALU64_IMM(BI_AND, u, mask));
+		if (k == 1) {
+			if (dg_chance(g, 1, 2))
+				DG_EMIT(g, I_ALU64_IMM(BI_SUB, u, mask));
+			else
+				DG_EMIT(g, I_ALU64_IMM(BI_ADD, u, -mask));
+			*bias = mask;
+		}
+	} else if (k == 2) { /* an element number masked, times the size */
+		DG_EMIT(g, I_ALU64_IMM(BI_AND, u, (p2 >> shift) - 1));
+		if (shift)
+			DG_EMIT(g, I_ALU64_IMM(BI_LSH, u, shift));
+	} else if (k == 3) { /* idx &= -sz; if idx > len - sz skip */
+		if (sz > 1)
+			DG_EMIT(g, I_ALU64_IMM(BI_AND, u, -(int32_t)sz));
+		if (dg_chance(g, 1, 2))
+			*skip = DG_EMIT(g, I_JMP_IMM(BI_JGT, u, len - (int)sz, 0));
+		else
+			*skip = DG_EMIT(g, I_JMP_IMM(BI_JGE, u, len - (int)sz + 1, 0));
+	} else if (k == 4) { /* if element > count - 1 skip; idx = element * sz */
+		*skip = DG_EMIT(g, I_JMP_IMM(BI_JGT, u, (len >> shift) - 1, 0));
+		if (shift)
+			DG_EMIT(g, I_ALU64_IMM(BI_LSH, u, shift));
+	} else { /* 32 bits: w = w (zero-extended); w &= -sz; if w > len - sz skip */
+		DG_EMIT(g, I_MOV32_REG(u, u));
+		if (sz > 1)
+			DG_EMIT(g, I_ALU32_IMM(BI_AND, u, -(int32_t)sz));
+		*skip = DG_EMIT(g, I_JMP32_IMM(BI_JGT, u, len - (int)sz, 0));
+	}
+	return u;
+}
+
+/* The loaded register dst goes on to the map value, another scalar, or
+ * stays where it is (the epilogue saves it, unless a call clobbers it). */
+static inline void dg_arr_fold(struct dg *g, int dst, unsigned sz)
+{
+	unsigned k = dg_rand(g, 3);
+	if (k == 0) {
+		DG_EMIT(g, I_STX(dg_size_code(sz), 7, dst,
+				 (int16_t)(sz * dg_rand(g, DG_VALS_SIZE / sz))));
+	} else if (k == 1) {
+		int acc = dg_pick(g, (uint16_t)(g->scal & dg_writable(g) & ~DG_REG(dst)));
+		if (acc >= 0) {
+			uint8_t op = dg_chance(g, 1, 2) ? BI_XOR : BI_ADD;
+			DG_EMIT(g, I_ALU64_REG(op, acc, dst));
+		}
+	}
+}
+
+/* p += idx; under DG_VIEW_FIXED p += 0. */
+static inline void dg_add_idx(struct dg *g, int p, int u, bool view)
+{
+	if (view)
+		DG_EMIT(g, I_ALU64_IMM(BI_ADD, p, 0));
+	else
+		DG_EMIT(g, I_ALU64_REG(BI_ADD, p, u));
+}
+
+/*
+ * Accesses to an array of len bytes at a variable index: at r10 + base of
+ * this frame, or (ptr_reg >= 0) at the caller's pointer in ptr_reg + base.
+ * Under DG_VIEW_FIXED the index added to the pointer is 0 and the
+ * caller's array is the same bytes of this frame's scratch stack.
+ */
+static inline void dg_arr_use(struct dg *g, int ptr_reg, int base, int len)
+{
+	bool view = g->nohelp & DG_VIEW_FIXED;
+	uint16_t busy = g->busy;
+	if (ptr_reg >= 0)
+		g->busy |= DG_REG(ptr_reg);
+	unsigned sz = dg_size(g);
+	size_t skip;
+	int bias;
+	int u = dg_arr_index(g, len, sz, &skip, &bias);
+	uint16_t at_skip = g->scal;
+	g->busy |= DG_REG(u);
+	int p = dg_dst(g, 0);
+	int16_t off;
+	unsigned form = ptr_reg >= 0 ? 3 : dg_rand(g, 3);
+	/* scalar += r10 in a subprogram meets a kernel bug
+	 * (regressions/kernel-scalar-plus-fp-subprog-frame.txt) */
+	if (form == 2 && g->frame)
+		form = 0;
+	if (form == 0) { /* p = r10; p += idx; [p + base] */
+		DG_EMIT(g, I_MOV64_REG(p, 10));
+		dg_add_idx(g, p, u, view);
+		off = (int16_t)(base + bias);
+	} else if (form == 1) { /* p = r10 + base; p += idx; [p + 0] */
+		DG_EMIT(g, I_MOV64_REG(p, 10));
+		DG_EMIT(g, I_ALU64_IMM(BI_ADD, p, base + bias));
+		dg_add_idx(g, p, u, view);
+		off = 0;
+	} else if (form == 2) { /* p = idx; p += r10 (scalar += pointer) */
+		if (view) {
+			DG_EMIT(g, I_MOV64_REG(p, 10));
+			DG_EMIT(g, I_ALU64_IMM(BI_ADD, p, 0));
+		} else {
+			DG_EMIT(g, I_MOV64_REG(p, u));
+			DG_EMIT(g, I_ALU64_REG(BI_ADD, p, 10));
+		}
+		off = (int16_t)(base + bias);
+	} else { /* the caller's: p = ptr; p += idx */
+		if (view) {
+			DG_EMIT(g, I_MOV64_REG(p, 10));
+			DG_EMIT(g, I_ALU64_IMM(BI_ADD, p, -len));
+		} else {
+			DG_EMIT(g, I_MOV64_REG(p, ptr_reg));
+			DG_EMIT(g, I_ALU64_REG(BI_ADD, p, u));
+		}
+		off = (int16_t)(base + bias);
+	}
+	g->scal &= (uint16_t)~DG_REG(p);
+	g->busy |= DG_REG(p);
+	int n = 1 + (int)dg_rand(g, 3);
+	bool stored = false;
+	for (int i = 0; i < n; i++) {
+		/* a size up to sz, inside the sz bytes the index is aligned to */
+		unsigned s = dg_chance(g, 2, 3) ? sz : 1u << dg_rand(g, (unsigned)dg_log2(sz) + 1);
+		int16_t o = (int16_t)(off + (int)(s * dg_rand(g, sz / s)));
+		uint8_t sc = dg_size_code(s);
+		/* no atomics: the kernel refuses them at a variable stack
+		 * offset (bpfvm too) */
+		unsigned k = dg_rand(g, 8);
+		if (k <= 3) {
+			int dst = dg_dst(g, 0);
+			if (k == 3 && g->feat & DG_F_LDSX && s < 8)
+				DG_EMIT(g, I_LDXSX(sc, dst, p, o));
+			else
+				DG_EMIT(g, I_LDX(sc, dst, p, o));
+			g->scal |= DG_REG(dst);
+			dg_arr_fold(g, dst, s);
+		} else if (k <= 5) {
+			DG_EMIT(g, I_STX(sc, p, dg_scalar(g), o));
+			stored = true;
+		} else {
+			DG_EMIT(g, I_ST(sc, p, o, dg_imm(g)));
+			stored = true;
+		}
+	}
+	if (skip != SIZE_MAX)
+		dg_patch(g, skip);
+	g->scal &= at_skip;
+	g->busy = busy;
+	/* what was stored, back at a fixed offset of this frame's array */
+	if (stored && ptr_reg < 0 && dg_chance(g, 2, 3)) {
+		int dst = dg_dst(g, 0);
+		DG_EMIT(g, I_LDX(BI_DW, dst, 10, (int16_t)(base + 8 * (int)dg_rand(g, (unsigned)len / 8))));
+		g->scal |= DG_REG(dst);
+		dg_arr_fold(g, dst, 8);
+	}
+}
+
+/* An array of 16..64 bytes in this frame: filled, then used. */
+static inline void dg_stack_var(struct dg *g)
+{
+	int len = 16 + 8 * (int)dg_rand(g, 7);
+	int region = g->frame == 0 && dg_chance(g, 1, 2) ? DG_ARR_LOW : -64;
+	int base = region + 8 * (int)dg_rand(g, (unsigned)(64 - len) / 8 + 1);
+	dg_arr_fill(g, 10, base, len);
+	dg_arr_use(g, -1, base, len);
+}
+
+/* A subprogram's entry: its caller's scratch bytes [r10 - len, r10),
+ * passed in ptr_reg, refilled or not through the pointer, then used. */
+static inline void dg_stack_var_caller(struct dg *g, int ptr_reg, int len)
+{
+	if (dg_chance(g, 1, 2)) {
+		if (g->nohelp & DG_VIEW_FIXED)
+			dg_arr_fill(g, 10, -len, len);
+		else
+			dg_arr_fill(g, ptr_reg, 0, len);
+	}
+	dg_arr_use(g, ptr_reg, 0, len);
+}
+
 static inline void dg_stmt(struct dg *g)
 {
 	unsigned k = dg_rand(g, 100);
@@ -999,8 +1293,10 @@ static inline void dg_stmt(struct dg *g)
 		dg_alu(g);
 	else if (k < 37)
 		dg_unary(g);
+	else if (k < 45 || (k < 47 && g->nohelp & DG_HB_STACKVAR))
+		dg_stack(g); /* stack_var left out: the programs of before */
 	else if (k < 47)
-		dg_stack(g);
+		dg_stack_var(g);
 	else if (k < 57)
 		dg_mapval(g);
 	else if (k < 64 && g->skb)
@@ -1142,8 +1438,15 @@ static inline size_t dg_program(struct vgen_src *s, struct bpfvm_insn *out, unsi
 	g.nsub = (int)dg_rand(&g, DG_MAX_SUB + 1);
 	if (g.nsub && dg_chance(&g, 1, 2))
 		g.nsub = 0;
-	for (int i = 0; i < g.nsub; i++)
+	for (int i = 0; i < g.nsub; i++) {
 		g.sub_args[i] = (int)dg_rand(&g, 4);
+		if (!(nohelp & DG_HB_STACKVAR) && dg_chance(&g, 1, 3)) {
+			/* a pointer to 16..64 bytes of the caller's scratch stack */
+			g.sub_ptr[i] = -16 * (1 + (int)dg_rand(&g, 4));
+			if (g.sub_args[i] > 2)
+				g.sub_args[i] = 2;
+		}
+	}
 	g.budget = 8 + (int)dg_rand(&g, 72);
 	dg_main_prologue(&g);
 	while (g.budget > 0 && !g.full)
@@ -1167,6 +1470,8 @@ static inline size_t dg_program(struct vgen_src *s, struct bpfvm_insn *out, unsi
 		for (int a = 0; a < g.sub_args[i]; a++)
 			g.scal |= DG_REG(3 + a);
 		dg_init_scratch(&g);
+		if (g.sub_ptr[i]) /* before anything overwrites the pointer */
+			dg_stack_var_caller(&g, 3 + g.sub_args[i], -g.sub_ptr[i]);
 		g.budget = 2 + (int)dg_rand(&g, 16);
 		while (g.budget > 0 && !g.full)
 			dg_stmts(&g, g.budget);

@@ -22,11 +22,15 @@
  * --count 1 --type T --dump` (with the same --leave-out) shows it again.
  * --leave-out keeps parts of the generator out (lookup, update, delete,
  * csum_diff, adjust, xdp_bytes, update_lock, skb_bytes, ld_abs, ld_neg,
- * cb_store) while a known bug in them would flood the run. --check-gen
+ * cb_store, stack_var) while a known bug in them would flood the run. --check-gen
  * also runs dt_clean() on every generated program: the generator's
  * invariants. On a mismatch the program is minimized (dt_minimize()); the
  * first of each class is printed and, with --save, written to DIR as a
- * regression file (harness.c), marked known; the others are counted.
+ * regression file (harness.c), marked known; the others are counted. A
+ * program with stack arrays at a variable index (dgen.h's stack_var),
+ * which dt_clean() and so dt_minimize() do not follow, is checked by
+ * --check-gen as its DG_VIEW_FIXED twin and saved whole on a mismatch;
+ * the report counts such programs apart ("with stack_var").
  *
  * Verdicts are compared too: the kernel accepts and bpfvm refuses is a
  * precision gap (counted by bpfvm's message, the first few printed); bpfvm
@@ -58,6 +62,8 @@ struct stats {
 	uint64_t gaps, unsound, both_refuse, jit_refused, kernel_run_err, unclean;
 	/* by enum dt_type */
 	uint64_t t_generated[2], t_compared[2], t_mismatches[2], t_gaps[2];
+	/* programs with stack arrays at a variable index (dgen.h's stack_var) */
+	uint64_t var_generated, var_kernel_refused, var_compared, var_mismatches, var_gaps;
 };
 
 static const char *const type_names[] = { "xdp", "socket", "mixed" };
@@ -133,6 +139,11 @@ static void report(const struct stats *st, double t0, const char *tag)
 			       ", precision gaps %" PRIu64 "\n",
 			       type_names[t], st->t_generated[t], st->t_compared[t],
 			       st->t_mismatches[t], st->t_gaps[t]);
+	if (st->var_generated)
+		printf("  with stack_var %" PRIu64 " programs, kernel refused %" PRIu64 ", compared %" PRIu64
+		       ", mismatches %" PRIu64 ", precision gaps %" PRIu64 "\n",
+		       st->var_generated, st->var_kernel_refused, st->var_compared, st->var_mismatches,
+		       st->var_gaps);
 	fflush(stdout);
 }
 
@@ -149,18 +160,34 @@ static void on_mismatch(struct dt_env *env, struct dt_case *tc, const char *dir)
 {
 	size_t n0 = tc->n;
 	long cls = dt_minimize(env, tc);
-	if (cls < 0) {
+	if (cls < 0 && dt_clean(tc->insns, tc->n, tc->type == DT_SOCKET, NULL, NULL)) {
 		printf("  it does not reproduce, or its results hang on addresses: not minimized\n");
 		return;
 	}
-	for (int i = 0; i < nclasses; i++)
+	bool whole = cls < 0;
+	if (whole) {
+		/* dt_minimize() takes only what dt_clean() follows, and it does
+		 * not follow stack pointers at a variable offset (dgen.h's
+		 * stack_var): such a program is kept whole, if it differs again,
+		 * each one (without a class, nothing says two are one bug) */
+		struct dt_outcome o;
+		dt_case_check(env, tc, &o);
+		bool again = o.diff != 0;
+		dt_outcome_close(&o);
+		if (!again) {
+			printf("  it does not reproduce: not saved\n");
+			return;
+		}
+		printf("  not minimized: dt_clean() does not follow its variable stack offsets\n");
+	}
+	for (int i = 0; i < nclasses && !whole; i++)
 		if (classes[i].cls == cls) {
 			classes[i].count++;
 			printf("  minimized to %zu slots: class %#lx, as seed %#" PRIx64 " (not saved)\n",
 			       tc->n, cls, classes[i].seed);
 			return;
 		}
-	if (nclasses < (int)(sizeof(classes) / sizeof(classes[0]))) {
+	if (!whole && nclasses < (int)(sizeof(classes) / sizeof(classes[0]))) {
 		classes[nclasses].cls = cls;
 		classes[nclasses].seed = tc->seed;
 		classes[nclasses].count = 1;
@@ -173,7 +200,10 @@ static void on_mismatch(struct dt_env *env, struct dt_case *tc, const char *dir)
 		return;
 	dt_regression_write(env, tc, n0, f);
 	fclose(f);
-	printf("  minimized (%zu -> %zu slots), class %#lx:\n%s", n0, tc->n, cls, text);
+	if (whole)
+		printf("  kept whole (%zu slots):\n%s", tc->n, text);
+	else
+		printf("  minimized (%zu -> %zu slots), class %#lx:\n%s", n0, tc->n, cls, text);
 	if (dir) {
 		char path[4096];
 		snprintf(path, sizeof(path), "%s/seed-%016" PRIx64 ".txt", dir, tc->seed);
@@ -190,6 +220,30 @@ static void on_mismatch(struct dt_env *env, struct dt_case *tc, const char *dir)
 }
 
 #define N_LEAVE (sizeof(dg_leave_out_names) / sizeof(dg_leave_out_names[0]))
+
+/* Whether program tc has stack arrays at a variable index (dgen.h's
+ * stack_var): it differs from its DG_VIEW_FIXED twin, made into *view
+ * (the same program with those indexes 0, slot for slot). */
+static bool has_stack_var(const struct dt_case *tc, unsigned feat, unsigned nohelp, int npkt,
+			  struct dt_case *view)
+{
+	if (nohelp & DG_HB_STACKVAR ||
+	    !dt_case_make(view, tc->seed, tc->type, feat, nohelp | DG_VIEW_FIXED, npkt))
+		return false;
+	return view->n != tc->n || memcmp(view->insns, tc->insns, tc->n * sizeof(tc->insns[0]));
+}
+
+/* The generator's invariants (dt_clean()). dt_clean() does not follow
+ * stack pointers at a variable offset: a program with stack_var is
+ * checked as its view, where every other invariant still shows. */
+static bool gen_clean(const struct dt_case *tc, bool var, const struct dt_case *view,
+		      long *bad_pc, int *rule)
+{
+	bool skb = tc->type == DT_SOCKET;
+	if (!var)
+		return dt_clean(tc->insns, tc->n, skb, bad_pc, rule);
+	return view->n == tc->n && dt_clean(view->insns, view->n, skb, bad_pc, rule);
+}
 
 static void usage(void)
 {
@@ -301,7 +355,7 @@ int main(int argc, char **argv)
 	       seed, count ? "" : "up to ", count ? count : UINT64_MAX, type_names[type_opt],
 	       seconds ? " (timed)" : "", npkt, env.feat, nohelp ? "; some helpers left out" : "");
 
-	static struct dt_case tc;
+	static struct dt_case tc, view;
 	char gen_args[128] = "";
 	for (unsigned b = 0; b < N_LEAVE; b++)
 		if (nohelp & 1u << b)
@@ -329,9 +383,11 @@ int main(int argc, char **argv)
 		st.t_generated[type]++;
 		if (dump)
 			dt_case_print(&tc, stdout);
+		bool var = has_stack_var(&tc, env.feat, nohelp, npkt, &view);
+		st.var_generated += var;
 		long bad_pc;
 		int rule;
-		if (check_gen && !dt_clean(tc.insns, tc.n, type == DT_SOCKET, &bad_pc, &rule)) {
+		if (check_gen && !gen_clean(&tc, var, &view, &bad_pc, &rule)) {
 			/* the generator broke one of its invariants (dgen.h) */
 			if (st.unclean++ < 3) {
 				printf("UNCLEAN seed %#" PRIx64 ": the generator leaks an address or "
@@ -354,12 +410,14 @@ int main(int argc, char **argv)
 				st.both_refuse++;
 			}
 			tally_add(krefuse_tally, o.kernel_msg, pseed);
+			st.var_kernel_refused += var;
 			continue;
 		}
 		st.kernel_ok++;
 		if (!o.bpfvm_ok) {
 			st.gaps++;
 			st.t_gaps[type]++;
+			st.var_gaps += var;
 			tally_add(gap_tally, o.bpfvm_msg, pseed);
 			if (printed_gaps++ < 3 && !quiet)
 				printf("GAP seed %#" PRIx64 ": the kernel accepts, bpfvm refuses: %s\n",
@@ -377,11 +435,13 @@ int main(int argc, char **argv)
 		}
 		st.compared++;
 		st.t_compared[type]++;
+		st.var_compared += var;
 		st.runs += (uint64_t)o.runs;
 		st.kernel_run_err += (uint64_t)o.kernel_run_err;
 		if (o.diff) {
 			st.mismatches++;
 			st.t_mismatches[type]++;
+			st.var_mismatches += var;
 			printf("MISMATCH seed %#" PRIx64 ":\n%s", pseed, o.report);
 			dt_outcome_close(&o);
 			on_mismatch(&env, &tc, save);
