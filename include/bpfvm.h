@@ -334,8 +334,9 @@ struct bpfvm_verify_stats {
 	uint64_t time_ns;         /* CPU time verification took */
 	uint64_t peak_mem;        /* most bytes of abstract states held at once */
 	/* Reads of stack bytes the program never wrote (loads, atomics and
-	 * helper arguments), counted over all paths, and the instruction of
-	 * the first. The kernel allows them to privileged loaders (there they
+	 * helper arguments, and stores at a variable offset over such bytes,
+	 * which may leave some of them unwritten for later reads), counted
+	 * over all paths, and the instruction of the first. The kernel allows them to privileged loaders (there they
 	 * read whatever the stack held); bpfvm allows them too, and zeroes such
 	 * a program's frames as they are entered, so the bytes read as 0. */
 	uint32_t uninit_reads;

@@ -86,10 +86,10 @@ static void stats_text(size_t n, const struct bpfvm_verify_stats *st,
 		return;
 	const struct bpfvm_source_line *l = lines && st->uninit_insn < n ? lines[st->uninit_insn]
 									: NULL;
-	printf("note: insn %u", st->uninit_insn);
+	printf("note: from insn %u", st->uninit_insn);
 	if (l)
 		printf(" (%s:%u)", base_name(l->file), l->line);
-	printf(" reads stack bytes the program never wrote; allowed, as the kernel allows "
+	printf(" the program may read stack bytes it never wrote; allowed, as the kernel allows "
 	       "privileged loaders. bpfvm zeroes such a program's frames, so they read as 0 (in "
 	       "the kernel: whatever the stack held)\n");
 	if (l && l->text)

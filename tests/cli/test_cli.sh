@@ -151,7 +151,7 @@ if [[ -n "$progs" && -f "$progs/xdp_missing_check.o" ]]; then
   expect 2 "$bpfvm" verify "$progs/xdp_parse.o" a b; contains "$err" "expected OBJECT [PROG]"
   # stack never written (a key's padding): accepted, with a note at its line
   expect 0 "$bpfvm" verify "$progs/xdp_padded_key.o"
-  contains "$out" "note: insn 16 (xdp_padded_key.c:44) reads stack bytes the program never wrote"
+  contains "$out" "note: from insn 16 (xdp_padded_key.c:44) the program may read stack bytes it never wrote"
   contains "$out" "  __u32 hit = bpf_map_lookup_elem(&flows, &f) != NULL;"
   expect 0 "$bpfvm" verify -j "$progs/xdp_padded_key.o"
   contains "$out" '"uninit_reads":'; contains "$out" '"uninit_insn":16'
