@@ -7,7 +7,7 @@
  *   stack    [r10-512, r10) of p's frame, aligned to n; spills give back
  *            the register; bytes never written read as an unknown scalar
  *            (stack_uninit_read); at a variable offset, every byte the
- *            access may touch (stack_var_access);
+ *            access may touch (stack_var_range);
  *   ctx      raw type: [0, ctx_size), at any offset (sized memory);
  *            typed contexts: field by field (ctx.c);
  *   packet   [off, range) proved by comparisons with data_end (pkt.c);
@@ -140,6 +140,27 @@ static bool stack_has_invalid(struct vframe *f, int64_t a, uint64_t size)
 	return false;
 }
 
+/* Whether every byte of [a, a+size) is known zero. */
+static bool stack_all_zero(struct vframe *f, int64_t a, uint64_t size)
+{
+	for (uint64_t k = 0; k < size; k++) {
+		int byte;
+		if (slot_of(f, a + (int64_t)k, &byte)->b[byte] != SB_ZERO)
+			return false;
+	}
+	return true;
+}
+
+/* Whether storing size bytes of val writes zeros (a known scalar whose
+ * low size bytes are 0); val NULL: unknown bytes (a helper's). */
+static bool stores_zero(const struct vreg *val, uint64_t size)
+{
+	if (!val || val->type != VT_SCALAR || !scal_is_const(&val->s))
+		return false;
+	uint64_t v = val->s.t.value;
+	return (size >= 8 ? v : v & ((1ull << (size * 8)) - 1)) == 0;
+}
+
 /* A read of stack bytes [a, a+size) of which some were never written: the
  * kernel allows it to privileged loaders (allow_uninit_stack), and real
  * programs do it (a struct with padding built on the stack and passed as a
@@ -186,9 +207,7 @@ static int stack_write(struct venv *env, uint32_t pc, struct vframe *f,
 		sl->spill = *val;
 		return 0;
 	}
-	bool zero = val->type == VT_SCALAR && scal_is_const(&val->s) &&
-		    (val->s.t.value & ((1ull << (size * 8)) - 1)) == 0;
-	stack_mark(f, a, size, zero ? SB_ZERO : SB_MISC);
+	stack_mark(f, a, size, stores_zero(val, size) ? SB_ZERO : SB_MISC);
 	return 0;
 }
 
@@ -215,12 +234,7 @@ static int stack_read(struct venv *env, uint32_t pc, struct vframe *f, int64_t a
 		}
 	}
 	stack_uninit_read(env, pc, f, a, size);
-	bool zero = true;
-	for (unsigned k = 0; k < size; k++) {
-		struct vslot *t = slot_of(f, a + k, &byte);
-		zero = zero && t->b[byte] == SB_ZERO;
-	}
-	*out = zero ? vreg_const(0) : vreg_scalar(scal_unknown_bits(8 * size));
+	*out = stack_all_zero(f, a, size) ? vreg_const(0) : vreg_scalar(scal_unknown_bits(8 * size));
 	return 0;
 }
 
@@ -281,12 +295,7 @@ static struct vreg stack_var_read(struct venv *env, uint32_t pc, struct vframe *
 				  int64_t hi, unsigned size, bool sx)
 {
 	stack_uninit_read(env, pc, f, lo, (uint64_t)(hi - lo));
-	bool zero = true;
-	for (int64_t a = lo; a < hi && zero; a++) {
-		int byte;
-		zero = slot_of(f, a, &byte)->b[byte] == SB_ZERO;
-	}
-	if (zero)
+	if (stack_all_zero(f, lo, (uint64_t)(hi - lo)))
 		return vreg_const(0);
 	return vreg_scalar(sx ? scal_unknown_sbits(8 * size) : scal_unknown_bits(8 * size));
 }
@@ -300,8 +309,7 @@ static void stack_var_write(struct venv *env, uint32_t pc, struct vframe *f, int
 			    int64_t hi, const struct vreg *val, uint64_t size)
 {
 	stack_uninit_read(env, pc, f, lo, (uint64_t)(hi - lo));
-	bool zero = val && val->type == VT_SCALAR && scal_is_const(&val->s) &&
-		    (size == 8 ? val->s.t.value : val->s.t.value & ((1ull << (size * 8)) - 1)) == 0;
+	bool zero = stores_zero(val, size);
 	for (int64_t a = lo; a < hi; a++) {
 		int byte;
 		struct vslot *sl = slot_of(f, a, &byte);
